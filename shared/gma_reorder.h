@@ -12,6 +12,9 @@
  *     A path is live while it is up (gma_reorder_set_path) and has delivered
  *     a packet of this flow within the last timeout_ms; that keeps a path
  *     switch lossless: the old path stays live while its packets drain.
+ *     For timeout_ms after the flow's first packet, and after being set up
+ *     again, an up path that has delivered nothing counts as live: its first
+ *     packets may still be on the way.
  *   - a packet arrives so far ahead that it does not fit in the window
  *     (overflow): the window slides and gaps behind it are given up.
  * An SN behind the window's head was either delivered (duplicate: dropped)
@@ -62,9 +65,10 @@ void gma_reorder_set_path(struct gma_reorder *r, unsigned path, bool up);
  * Insert one packet.  Handles ready for delivery, in order, are written to
  * out[0..out_max) and their count returned (more may remain ready if out_max
  * is reached: gma_reorder_poll() releases them).  If the packet itself is
- * dropped (duplicate, stale, late with deliver_late false), *dropped is set
- * to its handle, else to NULL.  The first packet of a flow sets the
- * expected SN.
+ * dropped (duplicate, stale, late with deliver_late false or out_max 0, or
+ * so far ahead that the window would have to slide past more packets than
+ * out_max), *dropped is set to its handle, else to NULL.  The first packet
+ * of a flow sets the expected SN.
  */
 unsigned gma_reorder_insert(struct gma_reorder *r, uint32_t flow_sn, unsigned path, void *handle,
 			    uint64_t now_ms, void **out, unsigned out_max, void **dropped);
