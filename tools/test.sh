@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install what is missing, build, and run every test of mamsgw:
-#   1. the unit tests (Criterion) in the default build (gcc);
+#   1. the unit tests (Criterion) and the DPDK data-plane tests (pcap in ->
+#      mamsgw -> pcap out, and in-process on ring ports; no NIC, no
+#      hugepages) in the default build (gcc);
 #   2. the same tests in a clang build with AddressSanitizer and
 #      UndefinedBehaviorSanitizer (any report fails the run);
 #   3. each libFuzzer target for FUZZ_SECONDS (default 60) over its seed corpus.
@@ -20,10 +22,10 @@ section() { printf '\n==== %s\n' "$*"; }
 section "setup and build ($build)"
 MAMSGW_BUILDDIR=$build bash "$top/tools/setup.sh"
 
-section "unit tests"
+section "unit and DPDK tests"
 meson test -C "$build" --num-processes 1 -v 2>&1 | tee "$build/unit-tests.log"
 
-section "unit tests under ASan+UBSan (clang, $asan)"
+section "unit and DPDK tests under ASan+UBSan (clang, $asan)"
 if [ ! -f "$asan/build.ninja" ]; then
   CC=clang meson setup "$asan" "$top" -Db_sanitize=address,undefined -Db_lundef=false
 fi
@@ -32,7 +34,7 @@ meson test -C "$asan" --num-processes 1 -v 2>&1 | tee "$asan/unit-tests.log"
 # -fno-sanitize-recover makes a report abort its test; this catches any
 # report printed by a process whose failure did not reach the exit code.
 if grep -E 'runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer' "$asan/unit-tests.log"; then
-  echo "test.sh: sanitizer report in the unit tests" >&2
+  echo "test.sh: sanitizer report in the tests" >&2
   exit 1
 fi
 

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internals of the N-MADP data plane.  Ownership of every field is written
+ * next to it: "control" = the control thread, "owner" = the worker that owns
+ * the session, "worker" = the worker whose context it is.
+ */
+#ifndef DP_H
+#define DP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_hash.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "dp_api.h"
+#include "dp_config.h"
+#include "gma_frag.h"
+#include "gma_reorder.h"
+#include "gma_steer.h"
+
+#define DP_MAX_WORKERS 16u
+#define DP_BURST_MAX 64u
+#define DP_OUTER_LEN (RTE_ETHER_HDR_LEN + 20u + 8u) /* Ethernet + IPv4 + UDP */
+
+/* Every reason a packet is dropped: one list, one enum, one name each. */
+#define DP_DROPS(X)                                                                        \
+	X(SHORT_FRAME, "frame shorter than Ethernet + IPv4 headers")                       \
+	X(NOT_IPV4, "not an IPv4 frame (ARP and IPv6 are not handled yet)")                \
+	X(BAD_IPV4, "malformed IPv4 header or length")                                     \
+	X(IP_FRAGMENT, "outer IPv4 fragment (not reassembled)")                            \
+	X(NO_SESSION, "downlink: no session for the destination address")                 \
+	X(NOT_FOR_US, "access: not addressed to the gateway")                              \
+	X(NOT_GMA_PORT, "access: not UDP to a GMA port of the gateway")                    \
+	X(UNKNOWN_CLIENT, "uplink: source address/port is no session's path")              \
+	X(NO_PATH, "downlink: no path of the flow is up")                                  \
+	X(NO_MBUF, "mbuf pool empty")                                                      \
+	X(TOO_BIG, "PDU larger than the path MTU and not fragmentable")                    \
+	X(TX_FULL, "transmit queue full")                                                  \
+	X(HANDOFF_FULL, "hand-off ring to the owning worker full")                         \
+	X(REORDER_DUPLICATE, "uplink: duplicate Flow SN")                                  \
+	X(REORDER_STALE, "uplink: Flow SN older than the reorder history")                 \
+	X(REORDER_LATE, "uplink: arrived after its gap was given up")                      \
+	X(REASM_REJECT, "uplink: fragment refused by reassembly (bounds, duplicate)")      \
+	X(REASM_TIMEOUT, "uplink: fragment of an SDU that timed out")                      \
+	X(CTRL_BAD, "uplink: malformed MX control PDU")                                    \
+	X(CTRL_CONSUMED, "uplink: MX control PDU handled by the gateway (not an error)")
+
+enum dp_drop {
+#define DP_DROP_ENUM_(n, t) DP_DROP_##n,
+	DP_DROPS(DP_DROP_ENUM_)
+#undef DP_DROP_ENUM_
+	DP_DROP_GMA_BASE_,
+	/* DP_DROP_GMA_BASE_ + enum gma_err: the GMA decoder's reasons */
+	DP_DROP_MAX = DP_DROP_GMA_BASE_ + GMA_ERR_MAX_,
+};
+
+const char *dp_drop_name(unsigned reason); /* "no_session", "gma_truncated" */
+const char *dp_drop_text(unsigned reason);
+
+/* ---- Sessions ------------------------------------------------------------- */
+
+/* A path as the fast path needs it: built once by the control thread. */
+struct dp_path {
+	uint16_t port_id;               /* DPDK port of the access network */
+	uint8_t port_idx;               /* index in dp_config.ports */
+	uint8_t conn_id;
+	rte_be32_t gw_ip, client_ip;
+	rte_be16_t gw_port, client_port;
+	uint16_t mtu;
+	bool up;
+	struct rte_ether_addr src_mac, dst_mac;
+};
+
+/* Counters and measurements of one path; written by the owner only. */
+struct dp_path_state {
+	uint64_t tx_pkts, tx_bytes; /* downlink PDUs sent on this path */
+	uint64_t rx_pkts, rx_bytes; /* uplink PDUs received on it */
+	uint64_t dsn_lost;          /* uplink PDUs missing by Delivery SN gaps */
+	uint64_t keepalives, probes;
+	uint32_t owd_jitter_ms;     /* one-way-delay variation (RFC 3550 style, x16) */
+	int64_t last_owd;           /* previous (local ms - GMA timestamp) */
+	bool owd_valid;
+};
+
+/* Mutable state of one flow; written by the owner only. */
+struct dp_flow_state {
+	uint32_t dl_fsn;                 /* next downlink Flow SN */
+	uint32_t steer_pos;              /* split cycle position */
+	uint8_t dl_dsn[DP_MAX_PATHS];    /* next downlink Delivery SN per path */
+	uint8_t ul_dsn[DP_MAX_PATHS];    /* last uplink Delivery SN seen per path */
+	uint8_t ul_dsn_valid[DP_MAX_PATHS];
+	struct gma_reorder *reorder;     /* uplink window (memory below) */
+	struct gma_reasm *reasm;
+	bool pending;                    /* on the owner's pending list */
+};
+
+/* Mutable state of a session: survives table swaps (shared by versions). */
+struct dp_session_state {
+	struct dp_flow_state flows[DP_MAX_FLOWS];
+	uint16_t owner;                 /* worker index (fixed for the state's life) */
+	struct dp_path_state paths[DP_MAX_PATHS];
+	uint64_t dl_pkts, dl_bytes, ul_pkts, ul_bytes;
+	uint64_t dl_drops, ul_drops;
+};
+
+/*
+ * One immutable version of a session.  An update publishes a new version
+ * (same state pointer) and frees the old one after an RCU grace period.
+ */
+struct dp_session {
+	struct dp_session_cfg cfg;
+	uint16_t owner;                        /* worker index */
+	uint32_t up_mask;                      /* bit i: paths[i] up */
+	struct dp_path paths[DP_MAX_PATHS];
+	struct gma_steer steer[DP_MAX_FLOWS];  /* per flow, built from cfg + up_mask */
+	struct gma_tft tft[DP_MAX_FLOWS];      /* cfg.flows[i].tft, contiguous for classify */
+	int steer_rc[DP_MAX_FLOWS];            /* 0, or no path up (-GMA_ERR_NOSPACE) */
+	struct dp_session_state *st;
+};
+
+/* Uplink key: which access port, which client address and UDP port. */
+struct dp_ul_key {
+	rte_be32_t client_ip;
+	rte_be16_t client_port;
+	uint16_t port_id;
+};
+
+/* ---- Workers -------------------------------------------------------------- */
+
+struct dp_rxq {
+	uint16_t port_id;
+	uint16_t queue_id;
+	uint8_t port_idx;
+};
+
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_BURST_MAX * 2];
+};
+
+struct dp_worker_stats {
+	uint64_t drops[DP_DROP_MAX];
+	uint64_t rx_pkts[DP_MAX_PORTS], rx_bytes[DP_MAX_PORTS];
+	uint64_t tx_pkts[DP_MAX_PORTS], tx_bytes[DP_MAX_PORTS];
+	uint64_t handoff_out, handoff_in;
+	uint64_t loops;
+};
+
+struct dp_ctx;
+
+struct dp_worker {
+	struct dp_ctx *dp;                 /* control: set once */
+	unsigned idx;                      /* control: set once */
+	unsigned lcore;                    /* control: set once */
+	uint16_t n_rxq;                    /* control: set once */
+	struct dp_rxq rxq[DP_MAX_PORTS * 2]; /* control: set once */
+	uint16_t txq;                      /* control: set once; this worker's TX queue */
+	struct rte_ring *handoff;          /* control: creates; others: enqueue; worker: dequeue */
+	struct rte_ring *ctrl;             /* control: enqueue (retired session states) */
+	struct dp_txbuf tx[DP_MAX_PORTS];  /* worker */
+	uint64_t now_ms;                   /* worker: once per loop */
+	unsigned n_pending;                /* worker */
+	struct dp_flow_state **pending;    /* worker: flows holding packets */
+	struct dp_worker_stats stats;      /* worker writes; control sums */
+} __rte_cache_aligned;
+
+struct dp_port {
+	uint16_t port_id;
+	uint16_t n_rxq, n_txq;
+	struct rte_ether_addr mac;       /* source MAC for frames sent here */
+	struct rte_ether_addr next_hop;
+	rte_be32_t ipv4;
+};
+
+struct dp_ctx {
+	struct dp_config cfg;            /* control: read-only after start */
+	struct rte_mempool *pool;
+	struct dp_port ports[DP_MAX_PORTS];
+	uint8_t core_idx;                /* index of the core port */
+	uint8_t n_ports_up;              /* ports started (closed at exit) */
+	uint16_t n_workers;
+	struct dp_worker *workers[DP_MAX_WORKERS];
+	struct rte_hash *dl_hash;        /* anchor IPv4 (be32) -> dp_session*; lock-free readers */
+	struct rte_hash *ul_hash;        /* dp_ul_key -> dp_session* */
+	struct rte_hash *id_hash;        /* session id -> dp_session* (control only) */
+	struct rte_rcu_qsbr *rcu;
+	struct rte_ring *retired;        /* owners -> control: states safe to free */
+	bool workers_running;            /* control */
+	uint64_t tsc_per_ms;
+	atomic_bool quit;
+	atomic_uint_least64_t last_rx_tsc; /* any worker: last time a packet arrived */
+};
+
+/* dp_init.c: the data plane as a library (main() and in-process tests) */
+struct dp_ctx *dp_create(const struct dp_config *cfg, char *err, size_t errlen);
+int dp_start(struct dp_ctx *dp);
+void dp_stop(struct dp_ctx *dp);
+void dp_destroy(struct dp_ctx *dp);
+
+/* dp_port.c */
+int dp_ports_init(struct dp_ctx *dp, char *err, size_t errlen);
+void dp_ports_close(struct dp_ctx *dp);
+
+/* dp_ctl.c */
+int dp_tables_init(struct dp_ctx *dp);
+void dp_tables_free(struct dp_ctx *dp);
+int dp_install_static_sessions(struct dp_ctx *dp, char *err, size_t errlen);
+unsigned dp_ctl_reclaim(struct dp_ctx *dp);
+void dp_state_release(struct dp_worker *w, struct dp_session_state *st);
+
+/* dp_worker.c */
+int dp_worker_main(void *arg);
+void dp_worker_poll(struct dp_worker *w);
+void dp_worker_drain(struct dp_worker *w);
+void dp_tx_enqueue(struct dp_worker *w, uint8_t port_idx, struct rte_mbuf *m);
+void dp_drop(struct dp_worker *w, struct rte_mbuf *m, unsigned reason);
+
+/* dp_dl.c / dp_ul.c: one packet each, after the owner check */
+const struct rte_ipv4_hdr *dp_ipv4_of(struct dp_worker *w, struct rte_mbuf *m);
+void dp_ether_write(uint8_t *frame, const struct rte_ether_addr *dst,
+		    const struct rte_ether_addr *src);
+void dp_outer_fill(struct rte_mbuf *m, const struct dp_path *p, uint16_t pdu_len);
+/* Encapsulate and send one SDU on path pi; fs (may be NULL: control PDUs)
+ * supplies the Delivery SN, taken per PDU actually queued. */
+void dp_dl_send(struct dp_worker *w, const struct dp_session *s, unsigned pi,
+		struct dp_flow_state *fs, const struct gma_fields *tmpl, struct rte_mbuf *m);
+void dp_ul_forward_core(struct dp_worker *w, struct rte_mbuf *m);
+void dp_dl_packet(struct dp_worker *w, const struct dp_session *s, struct rte_mbuf *m);
+void dp_ul_packet(struct dp_worker *w, const struct dp_session *s, unsigned path,
+		  struct rte_mbuf *m);
+void dp_ul_poll_pending(struct dp_worker *w);
+struct dp_session *dp_dl_lookup(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx);
+struct dp_session *dp_ul_lookup(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx,
+				unsigned *path);
+
+/* dp_stats.c */
+void dp_stats_sum(const struct dp_ctx *dp, struct dp_worker_stats *out);
+void dp_stats_print(const struct dp_ctx *dp, FILE *f);
+int dp_telemetry_init(struct dp_ctx *dp);
+
+#endif /* DP_H */

@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Session tables and the control -> data API (shared/dp_api.h).
+ *
+ * Sessions are immutable versions published in lock-free hash tables
+ * (RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF: one writer, the control thread;
+ * workers read without locks).  A change builds a new version aside, swaps
+ * the table entries to it, waits for an RCU grace period (every worker
+ * reports quiescence once per loop) and only then frees the old version and
+ * the key slots it used.  The mutable per-session state (sequence numbers,
+ * reorder windows) is shared by consecutive versions, so an update neither
+ * loses nor reorders packets.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "dp.h"
+
+static int hash_new(struct rte_hash **h, const char *name, uint32_t entries, uint32_t key_len,
+		    bool lock_free)
+{
+	struct rte_hash_parameters p = {
+		.name = name,
+		.entries = entries < 8 ? 8 : entries,
+		.key_len = key_len,
+		.hash_func = rte_hash_crc,
+		.socket_id = (int)rte_socket_id(),
+		.extra_flag = lock_free ? RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF : 0,
+	};
+
+	*h = rte_hash_create(&p);
+	return *h == NULL ? -rte_errno : 0;
+}
+
+int dp_tables_init(struct dp_ctx *dp)
+{
+	uint32_t n = dp->cfg.max_sessions;
+	size_t sz;
+	int rc;
+
+	rc = hash_new(&dp->dl_hash, "mamsgw_dl", n, sizeof(rte_be32_t), true);
+	if (rc == 0)
+		rc = hash_new(&dp->ul_hash, "mamsgw_ul", n * DP_MAX_PATHS, sizeof(struct dp_ul_key),
+			      true);
+	if (rc == 0)
+		rc = hash_new(&dp->id_hash, "mamsgw_id", n, sizeof(uint32_t), false);
+	if (rc < 0)
+		return rc;
+
+	sz = rte_rcu_qsbr_get_memsize(dp->n_workers);
+	dp->rcu = rte_zmalloc("mamsgw_rcu", sz, RTE_CACHE_LINE_SIZE);
+	if (dp->rcu == NULL)
+		return -ENOMEM;
+	dp->retired = rte_ring_create("mamsgw_retired", rte_align32pow2(n + 1), (int)rte_socket_id(),
+				      RING_F_SC_DEQ);
+	if (dp->retired == NULL)
+		return -rte_errno;
+	return rte_rcu_qsbr_init(dp->rcu, dp->n_workers);
+}
+
+/* Wait until no worker can still hold a pointer read before now. */
+static void grace_period(struct dp_ctx *dp)
+{
+	rte_rcu_qsbr_synchronize(dp->rcu, RTE_QSBR_THRID_INVALID);
+}
+
+static struct dp_session *session_find(struct dp_ctx *dp, uint32_t id)
+{
+	void *data = NULL;
+
+	if (rte_hash_lookup_data(dp->id_hash, &id, &data) < 0)
+		return NULL;
+	return data;
+}
+
+static struct dp_ul_key ul_key(const struct dp_path *p)
+{
+	struct dp_ul_key k;
+
+	memset(&k, 0, sizeof(k)); /* padding is part of the hashed key */
+	k.client_ip = p->client_ip;
+	k.client_port = p->client_port;
+	k.port_id = p->port_id;
+	return k;
+}
+
+static void state_free(struct dp_session_state *st)
+{
+	if (st == NULL)
+		return;
+	for (unsigned i = 0; i < DP_MAX_FLOWS; i++) {
+		rte_free(st->flows[i].reorder);
+		rte_free(st->flows[i].reasm);
+	}
+	rte_free(st);
+}
+
+/* Allocate the uplink windows of flows [0, n) that do not have them yet. */
+static int state_grow(struct dp_ctx *dp, struct dp_session_state *st, unsigned n)
+{
+	struct gma_reorder_cfg rcfg = {
+		.window = dp->cfg.reorder_window,
+		.timeout_ms = dp->cfg.reorder_timeout_ms,
+		.deliver_late = dp->cfg.reorder_deliver_late,
+	};
+	struct gma_reasm_cfg acfg = {
+		.max_bytes = dp->cfg.reasm_max_bytes,
+		.timeout_ms = dp->cfg.reasm_timeout_ms,
+		.slots = dp->cfg.reasm_slots,
+	};
+	size_t rsz = gma_reorder_memsize(rcfg.window), asz = gma_reasm_memsize(&acfg);
+
+	if (rsz == 0 || asz == 0)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		struct dp_flow_state *f = &st->flows[i];
+		void *rm, *am;
+
+		if (f->reorder != NULL)
+			continue;
+		rm = rte_malloc("mamsgw_reorder", rsz, RTE_CACHE_LINE_SIZE);
+		am = rte_malloc("mamsgw_reasm", asz, RTE_CACHE_LINE_SIZE);
+		if (rm == NULL || am == NULL) {
+			rte_free(rm);
+			rte_free(am);
+			return -ENOMEM;
+		}
+		f->reorder = gma_reorder_init(rm, rsz, &rcfg);
+		f->reasm = gma_reasm_init(am, asz, &acfg);
+		if (f->reorder == NULL || f->reasm == NULL) {
+			rte_free(rm);
+			rte_free(am);
+			f->reorder = NULL;
+			f->reasm = NULL;
+			return -EINVAL;
+		}
+		/* Paths that do not exist must not hold gaps open. */
+		for (unsigned p = 0; p < GMA_REORDER_MAX_PATHS; p++)
+			gma_reorder_set_path(f->reorder, p, false);
+	}
+	return 0;
+}
+
+static void reorder_paths_sync(struct dp_session *s)
+{
+	for (unsigned i = 0; i < s->cfg.n_flows; i++)
+		for (unsigned p = 0; p < s->cfg.n_paths; p++)
+			gma_reorder_set_path(s->st->flows[i].reorder, p, s->paths[p].up);
+}
+
+static void steer_build(struct dp_session *s)
+{
+	for (unsigned i = 0; i < s->cfg.n_flows; i++)
+		s->steer_rc[i] = gma_steer_build(&s->cfg.flows[i].steer, s->up_mask, &s->steer[i]);
+}
+
+static bool tft_is_any(const struct gma_tft *t)
+{
+	return t->remote_mask == 0 && t->local_mask == 0 && t->remote_port_min == 0 &&
+	       t->remote_port_max == 0xFFFF && t->local_port_min == 0 && t->local_port_max == 0xFFFF &&
+	       t->proto == 0 && !t->dscp_match;
+}
+
+/* A new version of a session from cfg (validated here: the API is public). */
+static int session_build(struct dp_ctx *dp, const struct dp_session_cfg *cfg,
+			 struct dp_session_state *st, struct dp_session **out)
+{
+	struct dp_session *s;
+
+	if (cfg->n_paths == 0 || cfg->n_paths > DP_MAX_PATHS || cfg->n_flows == 0 ||
+	    cfg->n_flows > DP_MAX_FLOWS || cfg->id == 0 ||
+	    (unsigned)cfg->method >= GMA_METHOD_COUNT)
+		return -EINVAL;
+	s = rte_zmalloc("mamsgw_session", sizeof(*s), RTE_CACHE_LINE_SIZE);
+	if (s == NULL)
+		return -ENOMEM;
+	s->cfg = *cfg;
+	s->st = st;
+	s->owner = (uint16_t)(rte_hash_crc_4byte(cfg->id, 0) % dp->n_workers);
+	for (unsigned i = 0; i < cfg->n_paths; i++) {
+		const struct dp_path_cfg *pc = &cfg->paths[i];
+		struct dp_path *p = &s->paths[i];
+		const struct dp_port *port;
+
+		if (pc->port >= dp->cfg.n_ports || dp->cfg.ports[pc->port].role != DP_PORT_ACCESS ||
+		    pc->mtu < 68 || pc->client_ip == 0 || pc->client_port == 0) {
+			rte_free(s);
+			return -EINVAL;
+		}
+		port = &dp->ports[pc->port];
+		p->port_id = port->port_id;
+		p->port_idx = pc->port;
+		p->conn_id = pc->conn_id;
+		p->gw_ip = port->ipv4;
+		p->client_ip = rte_cpu_to_be_32(pc->client_ip);
+		p->gw_port = rte_cpu_to_be_16(pc->gw_port);
+		p->client_port = rte_cpu_to_be_16(pc->client_port);
+		p->mtu = pc->mtu;
+		p->up = pc->up;
+		p->src_mac = port->mac;
+		p->dst_mac = port->next_hop;
+		if (pc->up)
+			s->up_mask |= 1u << i;
+	}
+	/* Flows with a template first, in the order given; match-anything
+	 * flows last, so that a catch-all listed first does not shadow them. */
+	unsigned nt = 0;
+	for (unsigned pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < cfg->n_flows; i++) {
+			if (tft_is_any(&cfg->flows[i].tft) != (pass == 1))
+				continue;
+			s->tft[nt] = cfg->flows[i].tft;
+			s->tft[nt++].flow_id = cfg->flows[i].flow_id;
+		}
+	}
+	steer_build(s);
+	*out = s;
+	return 0;
+}
+
+/* Point every key of s at s; on failure nothing of s stays published. */
+static int session_publish_keys(struct dp_ctx *dp, struct dp_session *s)
+{
+	rte_be32_t anchor = rte_cpu_to_be_32(s->cfg.anchor_ip);
+	int rc;
+
+	rc = rte_hash_add_key_data(dp->dl_hash, &anchor, s);
+	for (unsigned i = 0; rc == 0 && i < s->cfg.n_paths; i++) {
+		struct dp_ul_key k = ul_key(&s->paths[i]);
+
+		rc = rte_hash_add_key_data(dp->ul_hash, &k, s);
+	}
+	if (rc == 0)
+		rc = rte_hash_add_key_data(dp->id_hash, &s->cfg.id, s);
+	return rc < 0 ? rc : 0;
+}
+
+/* Delete the keys of `old` that `keep` (may be NULL) does not use. */
+static void session_unpublish_keys(struct dp_ctx *dp, const struct dp_session *old,
+				   const struct dp_session *keep, int32_t *pos, unsigned *n_pos,
+				   int32_t *ulpos, unsigned *n_ulpos)
+{
+	rte_be32_t anchor = rte_cpu_to_be_32(old->cfg.anchor_ip);
+	int32_t p;
+
+	if (keep == NULL || keep->cfg.anchor_ip != old->cfg.anchor_ip) {
+		p = rte_hash_del_key(dp->dl_hash, &anchor);
+		if (p >= 0)
+			pos[(*n_pos)++] = p;
+	}
+	for (unsigned i = 0; i < old->cfg.n_paths; i++) {
+		struct dp_ul_key k = ul_key(&old->paths[i]);
+		bool kept = false;
+
+		for (unsigned j = 0; keep != NULL && j < keep->cfg.n_paths; j++) {
+			struct dp_ul_key kk = ul_key(&keep->paths[j]);
+
+			kept |= memcmp(&k, &kk, sizeof(k)) == 0;
+		}
+		if (!kept) {
+			p = rte_hash_del_key(dp->ul_hash, &k);
+			if (p >= 0)
+				ulpos[(*n_ulpos)++] = p;
+		}
+	}
+}
+
+/* Keys a new version would take from another session. */
+static int keys_conflict(struct dp_ctx *dp, const struct dp_session *s)
+{
+	rte_be32_t anchor = rte_cpu_to_be_32(s->cfg.anchor_ip);
+	void *d;
+
+	if (rte_hash_lookup_data(dp->dl_hash, &anchor, &d) >= 0 &&
+	    ((struct dp_session *)d)->cfg.id != s->cfg.id)
+		return -EEXIST;
+	for (unsigned i = 0; i < s->cfg.n_paths; i++) {
+		struct dp_ul_key k = ul_key(&s->paths[i]);
+
+		for (unsigned j = 0; j < i; j++) {
+			struct dp_ul_key kj = ul_key(&s->paths[j]);
+
+			if (memcmp(&k, &kj, sizeof(k)) == 0)
+				return -EINVAL;
+		}
+		if (rte_hash_lookup_data(dp->ul_hash, &k, &d) >= 0 &&
+		    ((struct dp_session *)d)->cfg.id != s->cfg.id)
+			return -EEXIST;
+	}
+	return 0;
+}
+
+/* Publish `s` in place of `old` (NULL for a new session), then reclaim. */
+static int session_swap(struct dp_ctx *dp, struct dp_session *old, struct dp_session *s)
+{
+	int32_t pos[1], ulpos[DP_MAX_PATHS];
+	unsigned n_pos = 0, n_ulpos = 0;
+	int rc;
+
+	rc = keys_conflict(dp, s);
+	if (rc < 0)
+		return rc;
+	/* Remove old keys first so that the table never holds both versions'
+	 * distinct keys beyond its size; kept keys are swapped in place. */
+	if (old != NULL)
+		session_unpublish_keys(dp, old, s, pos, &n_pos, ulpos, &n_ulpos);
+	rc = session_publish_keys(dp, s);
+	if (rc < 0 && old == NULL) {
+		session_unpublish_keys(dp, s, NULL, pos, &n_pos, ulpos, &n_ulpos);
+		rte_hash_del_key(dp->id_hash, &s->cfg.id);
+	}
+	grace_period(dp);
+	for (unsigned i = 0; i < n_pos; i++)
+		rte_hash_free_key_with_position(dp->dl_hash, pos[i]);
+	for (unsigned i = 0; i < n_ulpos; i++)
+		rte_hash_free_key_with_position(dp->ul_hash, ulpos[i]);
+	if (old != NULL)
+		rte_free(old);
+	return rc;
+}
+
+int dp_session_add(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
+{
+	struct dp_session_state *st;
+	struct dp_session *s;
+	int rc;
+
+	if (dp == NULL || cfg == NULL)
+		return -EINVAL;
+	if (session_find(dp, cfg->id) != NULL)
+		return -EEXIST;
+	st = rte_zmalloc("mamsgw_state", sizeof(*st), RTE_CACHE_LINE_SIZE);
+	if (st == NULL)
+		return -ENOMEM;
+	rc = state_grow(dp, st, cfg->n_flows);
+	if (rc == 0)
+		rc = session_build(dp, cfg, st, &s);
+	if (rc == 0)
+		st->owner = s->owner;
+	if (rc < 0) {
+		state_free(st);
+		return rc;
+	}
+	reorder_paths_sync(s);
+	rc = session_swap(dp, NULL, s);
+	if (rc < 0) {
+		rte_free(s);
+		state_free(st);
+	}
+	return rc;
+}
+
+int dp_session_update(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
+{
+	struct dp_session *old, *s;
+	int rc;
+
+	if (dp == NULL || cfg == NULL)
+		return -EINVAL;
+	old = session_find(dp, cfg->id);
+	if (old == NULL)
+		return -ENOENT;
+	rc = state_grow(dp, old->st, cfg->n_flows);
+	if (rc == 0)
+		rc = session_build(dp, cfg, old->st, &s);
+	if (rc < 0)
+		return rc;
+	s->owner = old->owner; /* the state stays with its worker */
+	rc = session_swap(dp, old, s);
+	if (rc < 0) {
+		rte_free(s);
+		return rc;
+	}
+	/* Window path states are the owner's; they only narrow the early
+	 * release rule, so a brief race with the owner is benign. */
+	reorder_paths_sync(s);
+	return 0;
+}
+
+int dp_flow_steer(struct dp_ctx *dp, uint32_t session_id, uint8_t flow_id,
+		  const struct gma_steer_cfg *steer)
+{
+	struct dp_session *old = session_find(dp, session_id);
+	struct dp_session_cfg cfg;
+	struct gma_steer probe;
+
+	if (old == NULL)
+		return -ENOENT;
+	if (steer == NULL || gma_steer_build(steer, 0xFFu, &probe) < 0)
+		return -EINVAL;
+	cfg = old->cfg;
+	for (unsigned i = 0; i < cfg.n_flows; i++) {
+		if (cfg.flows[i].flow_id != flow_id)
+			continue;
+		for (unsigned j = 0; j < steer->n; j++)
+			if (steer->path[j] >= cfg.n_paths)
+				return -EINVAL;
+		cfg.flows[i].steer = *steer;
+		return dp_session_update(dp, &cfg);
+	}
+	return -ENOENT;
+}
+
+int dp_path_set(struct dp_ctx *dp, uint32_t session_id, uint8_t conn_id, bool up, uint16_t mtu)
+{
+	struct dp_session *old = session_find(dp, session_id);
+	struct dp_session_cfg cfg;
+
+	if (old == NULL)
+		return -ENOENT;
+	cfg = old->cfg;
+	for (unsigned i = 0; i < cfg.n_paths; i++) {
+		if (cfg.paths[i].conn_id != conn_id)
+			continue;
+		cfg.paths[i].up = up;
+		if (mtu != 0)
+			cfg.paths[i].mtu = mtu;
+		return dp_session_update(dp, &cfg);
+	}
+	return -ENOENT;
+}
+
+int dp_session_remove(struct dp_ctx *dp, uint32_t session_id)
+{
+	struct dp_session *s = session_find(dp, session_id);
+	int32_t pos[1], ulpos[DP_MAX_PATHS];
+	unsigned n_pos = 0, n_ulpos = 0;
+	struct dp_session_state *st;
+
+	if (s == NULL)
+		return -ENOENT;
+	st = s->st;
+	session_unpublish_keys(dp, s, NULL, pos, &n_pos, ulpos, &n_ulpos);
+	rte_hash_del_key(dp->id_hash, &session_id);
+	grace_period(dp);
+	for (unsigned i = 0; i < n_pos; i++)
+		rte_hash_free_key_with_position(dp->dl_hash, pos[i]);
+	for (unsigned i = 0; i < n_ulpos; i++)
+		rte_hash_free_key_with_position(dp->ul_hash, ulpos[i]);
+	rte_free(s);
+	/* No worker can find the session any more, but its owner may still
+	 * hold packets in its windows and list its flows as pending: the owner
+	 * delivers what it holds and hands the state back (dp_ctl_reclaim). */
+	if (!dp->workers_running) {
+		state_free(st);
+		return 0;
+	}
+	while (rte_ring_enqueue(dp->workers[st->owner]->ctrl, st) != 0)
+		rte_pause(); /* the owner drains its ring every loop */
+	return 0;
+}
+
+/* Free the states the owners have handed back; returns how many. */
+unsigned dp_ctl_reclaim(struct dp_ctx *dp)
+{
+	void *st;
+	unsigned n = 0;
+
+	while (dp->retired != NULL && rte_ring_dequeue(dp->retired, &st) == 0) {
+		state_free(st);
+		n++;
+	}
+	return n;
+}
+
+int dp_install_static_sessions(struct dp_ctx *dp, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < dp->cfg.n_sessions; i++) {
+		int rc = dp_session_add(dp, &dp->cfg.sessions[i]);
+
+		if (rc < 0) {
+			snprintf(err, errlen, "sessions[%u] (id %u): %s", i, dp->cfg.sessions[i].id,
+				 strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void dp_tables_free(struct dp_ctx *dp)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+
+	while (dp->id_hash != NULL && rte_hash_iterate(dp->id_hash, &key, &data, &it) >= 0) {
+		struct dp_session *s = data;
+
+		state_free(s->st);
+		rte_free(s);
+	}
+	rte_hash_free(dp->dl_hash);
+	rte_hash_free(dp->ul_hash);
+	rte_hash_free(dp->id_hash);
+	dp_ctl_reclaim(dp);
+	rte_ring_free(dp->retired);
+	rte_free(dp->rcu);
+}

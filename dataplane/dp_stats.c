@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Counters: per worker, summed on read (no atomics on the fast path), shown
+ * at exit and through rte_telemetry (/mamsgw/stats, /mamsgw/drops,
+ * /mamsgw/sessions).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "dp.h"
+
+static const char *const drop_names[] = {
+#define DP_DROP_NAME_(n, t) #n,
+	DP_DROPS(DP_DROP_NAME_)
+#undef DP_DROP_NAME_
+};
+static const char *const drop_texts[] = {
+#define DP_DROP_TEXT_(n, t) t,
+	DP_DROPS(DP_DROP_TEXT_)
+#undef DP_DROP_TEXT_
+};
+
+static char lower_names[DP_DROP_MAX][40];
+
+static void names_init(void)
+{
+	if (lower_names[0][0] != '\0')
+		return;
+	for (unsigned r = 0; r < DP_DROP_MAX; r++) {
+		char *o = lower_names[r];
+
+		if (r < DP_DROP_GMA_BASE_)
+			snprintf(o, sizeof(lower_names[r]), "%s", drop_names[r]);
+		else
+			snprintf(o, sizeof(lower_names[r]), "gma_%s", gma_errname((int)(r - DP_DROP_GMA_BASE_)));
+		for (; *o; o++)
+			*o = (char)tolower((unsigned char)*o);
+	}
+}
+
+const char *dp_drop_name(unsigned reason)
+{
+	names_init();
+	return reason < DP_DROP_MAX ? lower_names[reason] : "unknown";
+}
+
+const char *dp_drop_text(unsigned reason)
+{
+	if (reason < DP_DROP_GMA_BASE_)
+		return drop_texts[reason];
+	return reason < DP_DROP_MAX ? gma_strerror((int)(reason - DP_DROP_GMA_BASE_)) : "unknown";
+}
+
+void dp_stats_sum(const struct dp_ctx *dp, struct dp_worker_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned w = 0; w < dp->n_workers; w++) {
+		const struct dp_worker_stats *s = &dp->workers[w]->stats;
+
+		for (unsigned r = 0; r < DP_DROP_MAX; r++)
+			out->drops[r] += s->drops[r];
+		for (unsigned p = 0; p < DP_MAX_PORTS; p++) {
+			out->rx_pkts[p] += s->rx_pkts[p];
+			out->rx_bytes[p] += s->rx_bytes[p];
+			out->tx_pkts[p] += s->tx_pkts[p];
+			out->tx_bytes[p] += s->tx_bytes[p];
+		}
+		out->handoff_in += s->handoff_in;
+		out->handoff_out += s->handoff_out;
+		out->loops += s->loops;
+	}
+}
+
+void dp_stats_print(const struct dp_ctx *dp, FILE *f)
+{
+	struct dp_worker_stats t;
+
+	dp_stats_sum(dp, &t);
+	fprintf(f, "port            rx_pkts    rx_bytes    tx_pkts    tx_bytes\n");
+	for (unsigned p = 0; p < dp->cfg.n_ports; p++)
+		fprintf(f, "%-12s %10lu %11lu %10lu %11lu\n", dp->cfg.ports[p].name,
+			(unsigned long)t.rx_pkts[p], (unsigned long)t.rx_bytes[p],
+			(unsigned long)t.tx_pkts[p], (unsigned long)t.tx_bytes[p]);
+	fprintf(f, "handoffs %lu\n", (unsigned long)t.handoff_out);
+	for (unsigned r = 0; r < DP_DROP_MAX; r++)
+		if (t.drops[r] != 0)
+			fprintf(f, "drop %-22s %10lu  (%s)\n", dp_drop_name(r), (unsigned long)t.drops[r],
+				dp_drop_text(r));
+}
+
+static struct dp_ctx *tel_dp;
+
+static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct dp_worker_stats t;
+	char key[64];
+
+	(void)cmd;
+	(void)params;
+	dp_stats_sum(tel_dp, &t);
+	rte_tel_data_start_dict(d);
+	for (unsigned p = 0; p < tel_dp->cfg.n_ports; p++) {
+		const char *n = tel_dp->cfg.ports[p].name;
+
+		snprintf(key, sizeof(key), "%s_rx_pkts", n);
+		rte_tel_data_add_dict_u64(d, key, t.rx_pkts[p]);
+		snprintf(key, sizeof(key), "%s_tx_pkts", n);
+		rte_tel_data_add_dict_u64(d, key, t.tx_pkts[p]);
+		snprintf(key, sizeof(key), "%s_rx_bytes", n);
+		rte_tel_data_add_dict_u64(d, key, t.rx_bytes[p]);
+		snprintf(key, sizeof(key), "%s_tx_bytes", n);
+		rte_tel_data_add_dict_u64(d, key, t.tx_bytes[p]);
+	}
+	rte_tel_data_add_dict_u64(d, "handoffs", t.handoff_out);
+	return 0;
+}
+
+static int tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct dp_worker_stats t;
+
+	(void)cmd;
+	(void)params;
+	dp_stats_sum(tel_dp, &t);
+	rte_tel_data_start_dict(d);
+	for (unsigned r = 0; r < DP_DROP_MAX; r++)
+		rte_tel_data_add_dict_u64(d, dp_drop_name(r), t.drops[r]);
+	return 0;
+}
+
+int dp_telemetry_init(struct dp_ctx *dp)
+{
+	int rc;
+
+	tel_dp = dp;
+	names_init();
+	rc = rte_telemetry_register_cmd("/mamsgw/stats", tel_stats,
+					"Per-port packet and byte counters, summed over workers");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/mamsgw/drops", tel_drops,
+						"Dropped packets by reason, summed over workers");
+	return rc;
+}

@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Uplink (client -> core): outer IPv4/UDP to a gateway GMA port, session
+ * lookup by (access port, client address, client port), GMA decode,
+ * reassembly or de-concatenation, per-flow reordering, forward to the core.
+ * MX control PDUs (inner UDP to the gateway's control address) are answered
+ * here: keep-alives recorded, probes acknowledged on the path they name.
+ */
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "dp.h"
+#include "gma_seq.h"
+#include "mx_ctrl.h"
+
+struct dp_session *dp_ul_lookup(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx,
+				unsigned *path)
+{
+	const struct dp_port_cfg *pc = &w->dp->cfg.ports[port_idx];
+	const struct rte_ipv4_hdr *ip = dp_ipv4_of(w, m);
+	const struct rte_udp_hdr *udp;
+	struct dp_session *s;
+	struct dp_ul_key k;
+	unsigned ihl;
+	bool gma_port = false;
+	void *d;
+
+	if (ip == NULL)
+		return NULL;
+	if (ip->dst_addr != w->dp->ports[port_idx].ipv4) {
+		dp_drop(w, m, DP_DROP_NOT_FOR_US);
+		return NULL;
+	}
+	if (ip->fragment_offset &
+	    rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
+		dp_drop(w, m, DP_DROP_IP_FRAGMENT);
+		return NULL;
+	}
+	ihl = (ip->version_ihl & 0x0F) * 4u;
+	if (ip->next_proto_id != IPPROTO_UDP ||
+	    rte_be_to_cpu_16(ip->total_length) < ihl + sizeof(*udp) ||
+	    rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + ihl + sizeof(*udp)) {
+		dp_drop(w, m, DP_DROP_NOT_GMA_PORT);
+		return NULL;
+	}
+	udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
+	for (unsigned i = 0; i < pc->n_gma_ports; i++)
+		gma_port |= udp->dst_port == rte_cpu_to_be_16(pc->gma_ports[i]);
+	if (!gma_port) {
+		dp_drop(w, m, DP_DROP_NOT_GMA_PORT);
+		return NULL;
+	}
+	memset(&k, 0, sizeof(k));
+	k.client_ip = ip->src_addr;
+	k.client_port = udp->src_port;
+	k.port_id = w->dp->ports[port_idx].port_id;
+	if (rte_hash_lookup_data(w->dp->ul_hash, &k, &d) < 0) {
+		dp_drop(w, m, DP_DROP_UNKNOWN_CLIENT);
+		return NULL;
+	}
+	s = d;
+	for (unsigned i = 0; i < s->cfg.n_paths; i++) {
+		if (s->paths[i].client_ip == k.client_ip && s->paths[i].client_port == k.client_port &&
+		    s->paths[i].port_id == k.port_id) {
+			*path = i;
+			return s;
+		}
+	}
+	dp_drop(w, m, DP_DROP_UNKNOWN_CLIENT);
+	return NULL;
+}
+
+void dp_ul_forward_core(struct dp_worker *w, struct rte_mbuf *m)
+{
+	const struct dp_port *core = &w->dp->ports[w->dp->core_idx];
+	uint8_t *frame = (uint8_t *)rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN);
+
+	if (frame == NULL) {
+		dp_drop(w, m, DP_DROP_NO_MBUF);
+		return;
+	}
+	dp_ether_write(frame, &core->next_hop, &core->mac);
+	dp_tx_enqueue(w, w->dp->core_idx, m);
+}
+
+static void pending_add(struct dp_worker *w, struct dp_flow_state *fs)
+{
+	if (fs->pending || w->n_pending >= w->dp->cfg.max_sessions * DP_MAX_FLOWS)
+		return;
+	fs->pending = true;
+	w->pending[w->n_pending++] = fs;
+}
+
+/* Answer an MX control PDU; m is consumed. */
+static void ctrl_pdu(struct dp_worker *w, const struct dp_session *s, unsigned pi,
+		     struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	unsigned ihl = (ip->version_ihl & 0x0F) * 4u;
+	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
+	struct dp_path_state *ps = &s->st->paths[pi];
+	struct mx_ctrl_pdu req, ack;
+	struct rte_ipv4_hdr *rip;
+	struct rte_udp_hdr *rudp;
+	struct gma_fields f = {0};
+	uint8_t *payload;
+	unsigned reply = pi;
+	int len;
+
+	if (mx_ctrl_decode(s->cfg.ctrl_dialect, (const uint8_t *)(udp + 1),
+			   rte_pktmbuf_data_len(m) - ihl - sizeof(*udp), &req) < 0) {
+		dp_drop(w, m, DP_DROP_CTRL_BAD);
+		return;
+	}
+	if (req.kind == MX_CTRL_KEEPALIVE)
+		ps->keepalives++;
+	if (req.kind != MX_CTRL_PROBE_REQ || !(req.flags & MX_PROBE_F_ACK)) {
+		if (req.kind == MX_CTRL_PROBE_REQ)
+			ps->probes++;
+		dp_drop(w, m, DP_DROP_CTRL_CONSUMED);
+		return;
+	}
+	ps->probes++;
+	for (unsigned i = 0; i < s->cfg.n_paths; i++)
+		if (s->paths[i].conn_id == mx_probe_ack_cid(&req))
+			reply = i;
+
+	/* Turn the request into the ACK in place: swap the inner addresses. */
+	memset(&ack, 0, sizeof(ack));
+	ack.kind = MX_CTRL_PROBE_ACK;
+	ack.cid = s->paths[reply].conn_id;
+	ack.sn = req.sn;
+	ack.timestamp = (uint32_t)(w->now_ms * 10u); /* 100 us units */
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - ihl - sizeof(*udp)));
+	payload = (uint8_t *)rte_pktmbuf_append(m, 16);
+	if (payload == NULL) {
+		dp_drop(w, m, DP_DROP_NO_MBUF);
+		return;
+	}
+	len = mx_ctrl_encode(s->cfg.ctrl_dialect, &ack, payload, 16);
+	rte_pktmbuf_trim(m, (uint16_t)(16 - (len > 0 ? len : 0)));
+	rip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	rudp = (struct rte_udp_hdr *)((uint8_t *)rip + ihl);
+	rte_be32_t a = rip->src_addr;
+	rip->src_addr = rip->dst_addr;
+	rip->dst_addr = a;
+	rte_be16_t pt = rudp->src_port;
+	rudp->src_port = rudp->dst_port;
+	rudp->dst_port = pt;
+	rudp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + (unsigned)len));
+	rudp->dgram_cksum = 0;
+	rip->total_length = rte_cpu_to_be_16((uint16_t)(ihl + sizeof(*udp) + (unsigned)len));
+	rip->time_to_live = 64;
+	rip->hdr_checksum = 0;
+	rip->hdr_checksum = rte_ipv4_cksum(rip);
+	/* Control PDUs carry no Flow SN: they must not enter the peer's window. */
+	f.flags = s->cfg.dl_flags & (GMA_F_TIMESTAMP | GMA_F_CONN_ID);
+	f.timestamp = (uint32_t)w->now_ms;
+	f.conn_id = ack.cid & 0x0F;
+	dp_dl_send(w, s, reply, NULL, &f, m);
+}
+
+static bool is_ctrl(const struct dp_ctx *dp, struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint16_t len = rte_pktmbuf_data_len(m);
+	unsigned ihl;
+
+	if (len < 28 || (p[0] >> 4) != 4 || p[9] != IPPROTO_UDP)
+		return false;
+	ihl = (p[0] & 0x0Fu) * 4u;
+	if (len < ihl + 8)
+		return false;
+	return memcmp(p + 16, &(rte_be32_t){rte_cpu_to_be_32(dp->cfg.ctrl_ip)}, 4) == 0 &&
+	       ((unsigned)p[ihl + 2] << 8 | p[ihl + 3]) == dp->cfg.ctrl_port;
+}
+
+/* One SDU: control PDU, or into the flow's reorder window, or straight on. */
+static void sdu_deliver(struct dp_worker *w, const struct dp_session *s, unsigned fi,
+			unsigned pi, struct rte_mbuf *m, uint32_t fsn, bool has_sn)
+{
+	struct dp_flow_state *fs = &s->st->flows[fi];
+	const struct gma_reorder_stats *rs;
+	void *out[DP_BURST_MAX], *dropped = NULL;
+	uint64_t dup, stale;
+	unsigned n;
+
+	if (is_ctrl(w->dp, m)) {
+		ctrl_pdu(w, s, pi, m);
+		return;
+	}
+	s->st->ul_pkts++;
+	s->st->ul_bytes += rte_pktmbuf_data_len(m);
+	if (!has_sn) {
+		dp_ul_forward_core(w, m);
+		return;
+	}
+	rs = gma_reorder_stats(fs->reorder);
+	dup = rs->duplicate;
+	stale = rs->stale;
+	n = gma_reorder_insert(fs->reorder, fsn, pi, m, w->now_ms, out, RTE_DIM(out), &dropped);
+	if (dropped != NULL)
+		dp_drop(w, dropped,
+			rs->duplicate != dup ? DP_DROP_REORDER_DUPLICATE
+			: rs->stale != stale ? DP_DROP_REORDER_STALE : DP_DROP_REORDER_LATE);
+	for (unsigned i = 0; i < n; i++)
+		dp_ul_forward_core(w, out[i]);
+	if (gma_reorder_held(fs->reorder) > 0)
+		pending_add(w, fs);
+}
+
+/* Per-path measurements from the GMA fields (RFC 9188 4.1). */
+static void measure(struct dp_worker *w, const struct dp_session *s, unsigned fi, unsigned pi,
+		    const struct gma_fields *f)
+{
+	struct dp_flow_state *fs = &s->st->flows[fi];
+	struct dp_path_state *ps = &s->st->paths[pi];
+
+	if (f->flags & GMA_F_DELIVERY_SN) {
+		if (fs->ul_dsn_valid[pi]) {
+			int32_t gap = gma_sn8_diff(f->delivery_sn, (uint8_t)(fs->ul_dsn[pi] + 1));
+
+			if (gap > 0)
+				ps->dsn_lost += (uint64_t)gap;
+		}
+		fs->ul_dsn[pi] = f->delivery_sn;
+		fs->ul_dsn_valid[pi] = 1;
+	}
+	if (f->flags & GMA_F_TIMESTAMP) {
+		int64_t owd = (int64_t)(uint32_t)w->now_ms - (int64_t)f->timestamp;
+
+		if (ps->owd_valid) {
+			int64_t d = owd - ps->last_owd;
+			uint32_t ad = (uint32_t)(d < 0 ? -d : d) * 16u;
+
+			/* RFC 3550 6.4.1 jitter estimator, kept scaled by 16. */
+			ps->owd_jitter_ms += (ad - ps->owd_jitter_ms) / 16u;
+		}
+		ps->last_owd = owd;
+		ps->owd_valid = true;
+	}
+}
+
+static unsigned flow_of(const struct dp_session *s, const struct gma_fields *f)
+{
+	uint8_t id = (f->flags & GMA_F_FLOW_ID) ? f->flow_id : s->cfg.default_flow;
+
+	for (unsigned i = 0; i < s->cfg.n_flows; i++)
+		if (s->cfg.flows[i].flow_id == id)
+			return i;
+	for (unsigned i = 0; i < s->cfg.n_flows; i++)
+		if (s->cfg.flows[i].flow_id == s->cfg.default_flow)
+			return i;
+	return 0;
+}
+
+static void reasm_done(struct dp_worker *w, const struct dp_session *s, unsigned fi,
+		       unsigned pi, const struct gma_reasm_done *done)
+{
+	const uint8_t *pdus[GMA_FRAG_MAX];
+	struct gma_pdu dec[GMA_FRAG_MAX];
+	struct rte_mbuf *nm = rte_pktmbuf_alloc(w->dp->pool);
+	uint16_t room;
+	uint8_t *buf;
+	int len = -GMA_ERR_NOSPACE;
+
+	for (unsigned i = 0; i < done->n; i++) {
+		struct rte_mbuf *fm = done->handles[i];
+
+		pdus[i] = rte_pktmbuf_mtod(fm, const uint8_t *);
+		gma_decode(s->cfg.method, pdus[i], rte_pktmbuf_data_len(fm), &dec[i]);
+	}
+	if (nm != NULL) {
+		room = (uint16_t)RTE_MIN(rte_pktmbuf_tailroom(nm), (uint16_t)UINT16_MAX);
+		buf = (uint8_t *)rte_pktmbuf_append(nm, room);
+		len = gma_reasm_copy(s->cfg.method, pdus, dec, done->n, buf, room);
+		if (len > 0)
+			rte_pktmbuf_trim(nm, (uint16_t)(room - len));
+	}
+	for (unsigned i = 0; i < done->n; i++)
+		rte_pktmbuf_free(done->handles[i]);
+	if (nm == NULL || len < 0) {
+		w->stats.drops[nm == NULL ? DP_DROP_NO_MBUF : DP_DROP_GMA_BASE_ + (unsigned)-len]++;
+		rte_pktmbuf_free(nm);
+		return;
+	}
+	sdu_deliver(w, s, fi, pi, nm, done->flow_sn, true);
+}
+
+void dp_ul_packet(struct dp_worker *w, const struct dp_session *s, unsigned pi,
+		  struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_udp_hdr *udp;
+	struct gma_sdu sdus[DP_BURST_MAX];
+	struct rte_mbuf *extra[DP_BURST_MAX];
+	struct gma_pdu d;
+	unsigned ihl, fi;
+	uint16_t len;
+	int rc, n;
+
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	ihl = (ip->version_ihl & 0x0F) * 4u;
+	udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
+	len = (uint16_t)(rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp));
+	if (rte_be_to_cpu_16(udp->dgram_len) < sizeof(*udp) ||
+	    RTE_ETHER_HDR_LEN + ihl + sizeof(*udp) + len > rte_pktmbuf_pkt_len(m)) {
+		dp_drop(w, m, DP_DROP_BAD_IPV4);
+		return;
+	}
+	rte_pktmbuf_adj(m, (uint16_t)(RTE_ETHER_HDR_LEN + ihl + sizeof(*udp)));
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - len));
+	if (!rte_pktmbuf_is_contiguous(m) && rte_pktmbuf_linearize(m) < 0) {
+		dp_drop(w, m, DP_DROP_NO_MBUF);
+		return;
+	}
+
+	rc = gma_decode(s->cfg.method, rte_pktmbuf_mtod(m, uint8_t *), len, &d);
+	if (rc < 0) {
+		dp_drop(w, m, DP_DROP_GMA_BASE_ + (unsigned)-rc);
+		return;
+	}
+	fi = flow_of(s, &d.f);
+	s->st->paths[pi].rx_pkts++;
+	s->st->paths[pi].rx_bytes += len;
+	measure(w, s, fi, pi, &d.f);
+
+	if ((d.f.flags & GMA_F_FRAG) && d.f.fc != 0) {
+		struct gma_reasm_done done;
+		struct dp_flow_state *fs = &s->st->flows[fi];
+
+		rc = gma_reasm_add(fs->reasm, d.f.flow_sn, d.f.fc, m, len, w->now_ms, &done);
+		if (rc < 0)
+			dp_drop(w, m, DP_DROP_REASM_REJECT);
+		else if (rc == GMA_REASM_COMPLETE)
+			reasm_done(w, s, fi, pi, &done);
+		else
+			pending_add(w, fs);
+		return;
+	}
+
+	n = gma_decap_sdus(s->cfg.method, rte_pktmbuf_mtod(m, uint8_t *), len, &d, sdus,
+			   RTE_DIM(sdus));
+	if (n < 0) {
+		dp_drop(w, m, DP_DROP_GMA_BASE_ + (unsigned)-n);
+		return;
+	}
+	/* Concatenated SDUs after the first are copied out before m is cut. */
+	for (int i = 1; i < n; i++) {
+		extra[i] = rte_pktmbuf_alloc(w->dp->pool);
+		uint8_t *dst = extra[i] ? (uint8_t *)rte_pktmbuf_append(extra[i], sdus[i].len) : NULL;
+
+		if (dst == NULL) {
+			rte_pktmbuf_free(extra[i]);
+			extra[i] = NULL;
+			w->stats.drops[DP_DROP_NO_MBUF]++;
+			continue;
+		}
+		memcpy(dst, rte_pktmbuf_mtod_offset(m, const uint8_t *, sdus[i].off), sdus[i].len);
+	}
+	rte_pktmbuf_adj(m, sdus[0].off);
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - sdus[0].len));
+	sdu_deliver(w, s, fi, pi, m, sdus[0].flow_sn, (d.f.flags & GMA_F_FLOW_SN) != 0);
+	for (int i = 1; i < n; i++)
+		if (extra[i] != NULL)
+			sdu_deliver(w, s, fi, pi, extra[i], sdus[i].flow_sn,
+				    (d.f.flags & GMA_F_FLOW_SN) != 0);
+}
+
+/* Reorder timeouts and reassembly expiry of the flows holding packets. */
+void dp_ul_poll_pending(struct dp_worker *w)
+{
+	void *out[DP_BURST_MAX];
+
+	for (unsigned k = 0; k < w->n_pending;) {
+		struct dp_flow_state *fs = w->pending[k];
+		unsigned n;
+
+		if (gma_reorder_next_deadline(fs->reorder) <= w->now_ms) {
+			n = gma_reorder_poll(fs->reorder, w->now_ms, out, RTE_DIM(out));
+			for (unsigned i = 0; i < n; i++)
+				dp_ul_forward_core(w, out[i]);
+		}
+		n = gma_reasm_expire(fs->reasm, w->now_ms, out, RTE_DIM(out));
+		for (unsigned i = 0; i < n; i++)
+			dp_drop(w, out[i], DP_DROP_REASM_TIMEOUT);
+		if (gma_reorder_held(fs->reorder) == 0 && gma_reasm_held(fs->reasm, NULL) == 0) {
+			fs->pending = false;
+			w->pending[k] = w->pending[--w->n_pending];
+			continue;
+		}
+		k++;
+	}
+}

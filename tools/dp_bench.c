@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mamsgw-bench: cost of the data-plane pipeline relative to a plain
+ * receive -> transmit loop on the same ports, measured in the same run.
+ *
+ *   mamsgw-bench [EAL options] [-- --packets N --rounds R]
+ *
+ * Ports are ring PMDs (no NIC needed).  For each SDU size (64, 512, 1400
+ * bytes of IPv4 packet) N frames are built in advance and queued on the
+ * input ring; the clock runs only while the packets are processed:
+ *   baseline  rte_eth_rx_burst(core) -> rewrite the Ethernet addresses ->
+ *             rte_eth_tx_burst(wifi): what DPDK's l2fwd does, the least a
+ *             forwarder must do (it touches each packet's first cache line)
+ *   (a) downlink  dp_worker_poll(): core RX, session lookup, flow
+ *       classification, split steering over two paths, trailer encapsulation,
+ *       outer IPv4/UDP/Ethernet, TX
+ *   (b) uplink    dp_worker_poll(): access RX on two paths whose Flow SNs
+ *       interleave and arrive skewed by a burst, outer checks, session lookup,
+ *       GMA decode, reorder window, forward to core TX
+ * Printed per size: Mpps, cycles per packet (median of R rounds) and the
+ * ratio of each pipeline's cycles to the baseline's.  A ratio of 3.0 means
+ * the pipeline spends three times the cycles of bare forwarding.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_udp.h>
+
+#include "dp.h"
+#include "gma_wire.h"
+
+/* RTE_IPV4() shifts a signed int: undefined for addresses >= 128.0.0.0. */
+#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+#define ANCHOR IP4(10, 8, 0, 2)
+#define MAX_ROUNDS 31
+
+struct bport {
+	struct rte_ring *rx, *tx;
+	uint16_t id;
+	char dev[RTE_ETH_NAME_MAX_LEN];
+};
+
+static struct bport core_p, wifi_p, lte_p;
+static struct rte_mempool *in_pool;
+static unsigned n_pkts = 16384, rounds = 5;
+static uint32_t ul_sn; /* uplink Flow SN carried on between rounds */
+
+static void die(const char *what)
+{
+	fprintf(stderr, "mamsgw-bench: %s\n", what);
+	exit(1);
+}
+
+static void bport_make(struct bport *p, const char *name, unsigned size)
+{
+	char rn[RTE_RING_NAMESIZE];
+
+	snprintf(rn, sizeof(rn), "b_%s_rx", name);
+	p->rx = rte_ring_create(rn, size, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(rn, sizeof(rn), "b_%s_tx", name);
+	p->tx = rte_ring_create(rn, size, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (p->rx == NULL || p->tx == NULL)
+		die("cannot create rings");
+	int id = rte_eth_from_rings(name, &p->rx, 1, &p->tx, 1, 0);
+	if (id < 0)
+		die("cannot create ring port");
+	p->id = (uint16_t)id;
+	rte_eth_dev_get_name_by_port(p->id, p->dev);
+}
+
+static void port_cfg(struct dp_port_cfg *pc, const char *name, const char *dev,
+		     enum dp_port_role role, uint32_t ip)
+{
+	static const uint8_t hop[6] = {2, 0, 0, 0, 9, 9};
+
+	memset(pc, 0, sizeof(*pc));
+	snprintf(pc->name, sizeof(pc->name), "%s", name);
+	snprintf(pc->device, sizeof(pc->device), "%s", dev);
+	pc->role = role;
+	pc->ipv4 = ip;
+	memcpy(pc->next_hop_mac, hop, 6);
+	if (role == DP_PORT_ACCESS) {
+		pc->n_gma_ports = 1;
+		pc->gma_ports[0] = 10020;
+	}
+}
+
+static void config(struct dp_config *c)
+{
+	struct dp_session_cfg *s = &c->sessions[0];
+
+	dp_config_defaults(c);
+	c->workers = 1;
+	c->mbufs = 8191;
+	c->n_ports = 3;
+	port_cfg(&c->ports[0], "wifi", wifi_p.dev, DP_PORT_ACCESS, IP4(192, 0, 2, 1));
+	port_cfg(&c->ports[1], "lte", lte_p.dev, DP_PORT_ACCESS, IP4(198, 51, 100, 1));
+	port_cfg(&c->ports[2], "core", core_p.dev, DP_PORT_CORE, IP4(203, 0, 113, 1));
+	c->n_sessions = 1;
+	memset(s, 0, sizeof(*s));
+	s->id = 1;
+	s->anchor_ip = ANCHOR;
+	s->method = GMA_METHOD_TRAILER;
+	s->dl_flags = GMA_F_FLOW_SN | GMA_F_DELIVERY_SN | GMA_F_FLOW_ID | GMA_F_TIMESTAMP;
+	s->fragment = true;
+	s->n_paths = 2;
+	for (unsigned i = 0; i < 2; i++) {
+		s->paths[i].conn_id = (uint8_t)i;
+		s->paths[i].port = (uint8_t)i;
+		s->paths[i].client_ip = i == 0 ? IP4(192, 0, 2, 10) : IP4(198, 51, 100, 10);
+		s->paths[i].client_port = 5000;
+		s->paths[i].gw_port = 10020;
+		s->paths[i].mtu = 1500;
+		s->paths[i].up = true;
+	}
+	s->n_flows = 1;
+	gma_tft_any(&s->flows[0].tft, 0);
+	s->flows[0].steer.mode = GMA_STEER_SPLIT;
+	s->flows[0].steer.n = 2;
+	s->flows[0].steer.path[0] = 0;
+	s->flows[0].steer.path[1] = 1;
+	s->flows[0].steer.weight[0] = 1;
+	s->flows[0].steer.weight[1] = 1;
+}
+
+static void fill_ipv4(uint8_t *p, uint16_t len, uint32_t src, uint32_t dst, uint16_t sport,
+		      uint16_t dport)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+	memset(p, 0, sizeof(*ip) + sizeof(*udp));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(len);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(src);
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(dport);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(len - sizeof(*ip)));
+}
+
+static struct rte_mbuf *frame_alloc(uint16_t len, uint8_t **data)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(in_pool);
+
+	if (m == NULL)
+		die("input pool empty");
+	*data = (uint8_t *)rte_pktmbuf_append(m, len);
+	memset(*data, 0xA5, len);
+	(*data)[12] = 0x08;
+	(*data)[13] = 0x00;
+	return m;
+}
+
+/* Downlink input: SDUs of `size` bytes to the anchor, on the core ring. */
+static void make_downlink(uint16_t size)
+{
+	for (unsigned i = 0; i < n_pkts; i++) {
+		uint8_t *p;
+		struct rte_mbuf *m = frame_alloc((uint16_t)(14 + size), &p);
+
+		fill_ipv4(p + 14, size, IP4(203, 0, 113, 50), ANCHOR, 4000, 4001);
+		if (rte_ring_enqueue(core_p.rx, m) != 0)
+			die("core ring full");
+	}
+}
+
+/* Uplink input: even SNs on wifi, odd SNs on lte, each a GMA trailer PDU. */
+static void make_uplink(uint16_t size)
+{
+	uint8_t sdu[1600];
+
+	for (unsigned i = 0; i < n_pkts; i++, ul_sn = (ul_sn + 1) & 0xFFFFFFu) {
+		unsigned path = i & 1;
+		struct gma_fields f = {
+			.flags = GMA_F_FLOW_SN | GMA_F_DELIVERY_SN | GMA_F_FLOW_ID | GMA_F_TIMESTAMP,
+			.flow_sn = ul_sn,
+			.delivery_sn = (uint8_t)(i / 2),
+		};
+		uint16_t pdu_len = (uint16_t)(size + gma_overhead(GMA_METHOD_TRAILER, f.flags));
+		uint8_t *p;
+		struct rte_mbuf *m = frame_alloc((uint16_t)(14 + 28 + pdu_len), &p);
+
+		memset(sdu, 0x5A, size);
+		fill_ipv4(sdu, size, ANCHOR, IP4(203, 0, 113, 50), 4001, 4000);
+		if (gma_encode(GMA_METHOD_TRAILER, &f, sdu, size, p + 42, pdu_len) != pdu_len)
+			die("cannot encode an uplink PDU");
+		fill_ipv4(p + 14, (uint16_t)(28 + pdu_len),
+			  path ? IP4(198, 51, 100, 10) : IP4(192, 0, 2, 10),
+			  path ? IP4(198, 51, 100, 1) : IP4(192, 0, 2, 1), 5000, 10020);
+		if (rte_ring_enqueue(path ? lte_p.rx : wifi_p.rx, m) != 0)
+			die("access ring full");
+	}
+}
+
+static unsigned drain(struct rte_ring *r)
+{
+	struct rte_mbuf *m[64];
+	unsigned n, total = 0;
+
+	while ((n = rte_ring_dequeue_burst(r, (void **)m, 64, NULL)) > 0) {
+		rte_pktmbuf_free_bulk(m, n);
+		total += n;
+	}
+	return total;
+}
+
+static uint64_t baseline_round(uint16_t size)
+{
+	struct rte_mbuf *m[32];
+	unsigned done = 0;
+	uint64_t t0;
+
+	make_downlink(size);
+	t0 = rte_rdtsc_precise();
+	while (done < n_pkts) {
+		uint16_t n = rte_eth_rx_burst(core_p.id, 0, m, 32);
+
+		for (uint16_t i = 0; i < n; i++) {
+			struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m[i], struct rte_ether_hdr *);
+
+			eth->dst_addr = eth->src_addr;
+			eth->src_addr.addr_bytes[0] = 0x02;
+		}
+		uint16_t s = rte_eth_tx_burst(wifi_p.id, 0, m, n);
+
+		if (s < n)
+			rte_pktmbuf_free_bulk(m + s, n - s);
+		done += n;
+	}
+	t0 = rte_rdtsc_precise() - t0;
+	drain(wifi_p.tx);
+	return t0;
+}
+
+static uint64_t pipeline_round(struct dp_worker *w, uint16_t size, bool uplink)
+{
+	unsigned out = 0;
+	uint64_t t0, guard = 0;
+
+	if (uplink)
+		make_uplink(size);
+	else
+		make_downlink(size);
+	t0 = rte_rdtsc_precise();
+	while (out < n_pkts && guard++ < 100u * n_pkts) {
+		dp_worker_poll(w);
+		out = rte_ring_count(uplink ? core_p.tx : wifi_p.tx) +
+		      (uplink ? 0 : rte_ring_count(lte_p.tx));
+	}
+	t0 = rte_rdtsc_precise() - t0;
+	if (out < n_pkts)
+		die("the pipeline lost packets: see the drop counters of the tests");
+	drain(core_p.tx);
+	drain(wifi_p.tx);
+	drain(lte_p.tx);
+	return t0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median_cycles(uint64_t *v)
+{
+	qsort(v, rounds, sizeof(*v), cmp_u64);
+	return (double)v[rounds / 2] / n_pkts;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"packets", required_argument, NULL, 'n'},
+		{"rounds", required_argument, NULL, 'r'},
+		{NULL, 0, NULL, 0},
+	};
+	static const uint16_t sizes[] = {64, 512, 1400};
+	static struct dp_config cfg;
+	uint64_t base[MAX_ROUNDS], dl[MAX_ROUNDS], ul[MAX_ROUNDS];
+	double hz;
+	struct dp_ctx *dp;
+	char err[256];
+	int rc, opt;
+
+	rc = rte_eal_init(argc, argv);
+	if (rc < 0)
+		die("EAL initialisation failed (try: --no-huge --no-shconf --no-pci -m 1024 -l 0,1)");
+	argc -= rc;
+	argv += rc;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'n')
+			n_pkts = (unsigned)strtoul(optarg, NULL, 10);
+		else if (opt == 'r')
+			rounds = (unsigned)strtoul(optarg, NULL, 10);
+		else
+			die("usage: mamsgw-bench [EAL options] -- [--packets N] [--rounds R]");
+	}
+	if (n_pkts < 1024 || n_pkts > 65536 || rounds < 1 || rounds > MAX_ROUNDS)
+		die("--packets must be 1024..65536 and --rounds 1..31");
+
+	unsigned ring = rte_align32pow2(n_pkts + 1);
+	bport_make(&core_p, "core", ring);
+	bport_make(&wifi_p, "wifi", ring);
+	bport_make(&lte_p, "lte", ring);
+	in_pool = rte_pktmbuf_pool_create("bench_in", n_pkts + 1024, 256, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (in_pool == NULL)
+		die("cannot create the input pool (more memory: -m)");
+	config(&cfg);
+	dp = dp_create(&cfg, err, sizeof(err));
+	if (dp == NULL) {
+		fprintf(stderr, "mamsgw-bench: %s\n", err);
+		return 1;
+	}
+
+	hz = (double)rte_get_tsc_hz();
+	printf("mamsgw-bench: %u packets x %u rounds per cell (median), one lcore, ring ports, "
+	       "TSC %.2f GHz\n", n_pkts, rounds, hz / 1e9);
+	printf("%-5s | %-18s | %-26s | %-26s\n", "SDU", "baseline l2fwd", "(a) downlink",
+	       "(b) uplink");
+	printf("%-5s | %7s %10s | %7s %10s %7s | %7s %10s %7s\n", "bytes", "Mpps", "cyc/pkt",
+	       "Mpps", "cyc/pkt", "ratio", "Mpps", "cyc/pkt", "ratio");
+	for (unsigned s = 0; s < RTE_DIM(sizes); s++) {
+		double cb, cd, cu;
+
+		for (unsigned r = 0; r < rounds; r++) {
+			base[r] = baseline_round(sizes[s]);
+			dl[r] = pipeline_round(dp->workers[0], sizes[s], false);
+			ul[r] = pipeline_round(dp->workers[0], sizes[s], true);
+		}
+		cb = median_cycles(base);
+		cd = median_cycles(dl);
+		cu = median_cycles(ul);
+		printf("%-5u | %7.2f %10.1f | %7.2f %10.1f %7.2f | %7.2f %10.1f %7.2f\n", sizes[s],
+		       hz / cb / 1e6, cb, hz / cd / 1e6, cd, cd / cb, hz / cu / 1e6, cu, cu / cb);
+	}
+	dp_destroy(dp);
+	rte_eal_cleanup();
+	return 0;
+}
