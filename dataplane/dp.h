@@ -7,6 +7,7 @@
 #ifndef DP_H
 #define DP_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,7 +26,7 @@
 #include "gma_reorder.h"
 #include "gma_steer.h"
 
-#define DP_MAX_WORKERS 16u
+#define DP_MAX_WORKERS DP_API_MAX_WORKERS
 #define DP_BURST_MAX 64u
 #define DP_OUTER_LEN (RTE_ETHER_HDR_LEN + 20u + 8u) /* Ethernet + IPv4 + UDP */
 
@@ -52,6 +53,8 @@
 	X(CTRL_BAD, "uplink: malformed MX control PDU")                                    \
 	X(CTRL_CONSUMED, "uplink: MX control PDU handled by the gateway (not an error)")
 
+_Static_assert(DP_API_MAX_PORTS >= DP_MAX_PORTS, "dp_stats.ports must hold every port");
+
 enum dp_drop {
 #define DP_DROP_ENUM_(n, t) DP_DROP_##n,
 	DP_DROPS(DP_DROP_ENUM_)
@@ -60,6 +63,8 @@ enum dp_drop {
 	/* DP_DROP_GMA_BASE_ + enum gma_err: the GMA decoder's reasons */
 	DP_DROP_MAX = DP_DROP_GMA_BASE_ + GMA_ERR_MAX_,
 };
+
+_Static_assert(DP_DROP_MAX <= DP_API_MAX_DROPS, "dp_stats.drops must hold every reason");
 
 const char *dp_drop_name(unsigned reason); /* "no_session", "gma_truncated" */
 const char *dp_drop_text(unsigned reason);
@@ -193,6 +198,7 @@ struct dp_ctx {
 	struct rte_rcu_qsbr *rcu;
 	struct rte_ring *retired;        /* owners -> control: states safe to free */
 	bool workers_running;            /* control */
+	pthread_mutex_t ctl_lock;        /* serialises API calls (control, telemetry threads) */
 	uint64_t tsc_per_ms;
 	atomic_bool quit;
 	atomic_uint_least64_t last_rx_tsc; /* any worker: last time a packet arrived */

@@ -325,7 +325,7 @@ static int session_swap(struct dp_ctx *dp, struct dp_session *old, struct dp_ses
 	return rc;
 }
 
-int dp_session_add(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
+static int session_add(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
 {
 	struct dp_session_state *st;
 	struct dp_session *s;
@@ -356,7 +356,7 @@ int dp_session_add(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
 	return rc;
 }
 
-int dp_session_update(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
+static int session_update(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
 {
 	struct dp_session *old, *s;
 	int rc;
@@ -383,8 +383,8 @@ int dp_session_update(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
 	return 0;
 }
 
-int dp_flow_steer(struct dp_ctx *dp, uint32_t session_id, uint8_t flow_id,
-		  const struct gma_steer_cfg *steer)
+static int flow_steer(struct dp_ctx *dp, uint32_t session_id, uint8_t flow_id,
+		      const struct gma_steer_cfg *steer)
 {
 	struct dp_session *old = session_find(dp, session_id);
 	struct dp_session_cfg cfg;
@@ -402,12 +402,13 @@ int dp_flow_steer(struct dp_ctx *dp, uint32_t session_id, uint8_t flow_id,
 			if (steer->path[j] >= cfg.n_paths)
 				return -EINVAL;
 		cfg.flows[i].steer = *steer;
-		return dp_session_update(dp, &cfg);
+		return session_update(dp, &cfg);
 	}
 	return -ENOENT;
 }
 
-int dp_path_set(struct dp_ctx *dp, uint32_t session_id, uint8_t conn_id, bool up, uint16_t mtu)
+static int path_set(struct dp_ctx *dp, uint32_t session_id, uint8_t conn_id, bool up,
+		    uint16_t mtu)
 {
 	struct dp_session *old = session_find(dp, session_id);
 	struct dp_session_cfg cfg;
@@ -421,12 +422,12 @@ int dp_path_set(struct dp_ctx *dp, uint32_t session_id, uint8_t conn_id, bool up
 		cfg.paths[i].up = up;
 		if (mtu != 0)
 			cfg.paths[i].mtu = mtu;
-		return dp_session_update(dp, &cfg);
+		return session_update(dp, &cfg);
 	}
 	return -ENOENT;
 }
 
-int dp_session_remove(struct dp_ctx *dp, uint32_t session_id)
+static int session_remove(struct dp_ctx *dp, uint32_t session_id)
 {
 	struct dp_session *s = session_find(dp, session_id);
 	int32_t pos[1], ulpos[DP_MAX_PATHS];
@@ -467,6 +468,179 @@ unsigned dp_ctl_reclaim(struct dp_ctx *dp)
 		n++;
 	}
 	return n;
+}
+
+/* ---- The public API: one caller at a time ---------------------------------- */
+
+#define LOCKED_RETURN(dp, call)                                                            \
+	do {                                                                               \
+		int rc_;                                                                   \
+		if ((dp) == NULL)                                                          \
+			return -EINVAL;                                                    \
+		pthread_mutex_lock(&(dp)->ctl_lock);                                       \
+		rc_ = (call);                                                              \
+		pthread_mutex_unlock(&(dp)->ctl_lock);                                     \
+		return rc_;                                                                \
+	} while (0)
+
+int dp_session_add(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
+{
+	LOCKED_RETURN(dp, session_add(dp, cfg));
+}
+
+int dp_session_update(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
+{
+	LOCKED_RETURN(dp, session_update(dp, cfg));
+}
+
+int dp_session_remove(struct dp_ctx *dp, uint32_t session_id)
+{
+	LOCKED_RETURN(dp, session_remove(dp, session_id));
+}
+
+int dp_flow_steer(struct dp_ctx *dp, uint32_t session_id, uint8_t flow_id,
+		  const struct gma_steer_cfg *steer)
+{
+	LOCKED_RETURN(dp, flow_steer(dp, session_id, flow_id, steer));
+}
+
+int dp_path_set(struct dp_ctx *dp, uint32_t session_id, uint8_t conn_id, bool up, uint16_t mtu)
+{
+	LOCKED_RETURN(dp, path_set(dp, session_id, conn_id, up, mtu));
+}
+
+/*
+ * Readers.  Counters are written by their owner worker without atomics;
+ * aligned 64-bit loads never tear on the platforms DPDK supports, and a
+ * reader may see a value one packet old.  Session memory cannot go away
+ * meanwhile: only a locked API call frees it.
+ */
+static int session_stats(struct dp_ctx *dp, uint32_t id, struct dp_session_stats *out)
+{
+	const struct dp_session *s = session_find(dp, id);
+
+	if (s == NULL)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	out->id = id;
+	out->owner = s->owner;
+	out->dl_pkts = s->st->dl_pkts;
+	out->dl_bytes = s->st->dl_bytes;
+	out->ul_pkts = s->st->ul_pkts;
+	out->ul_bytes = s->st->ul_bytes;
+	out->n_paths = s->cfg.n_paths;
+	for (unsigned i = 0; i < s->cfg.n_paths; i++) {
+		const struct dp_path_state *ps = &s->st->paths[i];
+		struct dp_path_stats *o = &out->paths[i];
+
+		o->conn_id = s->paths[i].conn_id;
+		o->up = s->paths[i].up;
+		o->mtu = s->paths[i].mtu;
+		o->tx_pkts = ps->tx_pkts;
+		o->tx_bytes = ps->tx_bytes;
+		o->rx_pkts = ps->rx_pkts;
+		o->rx_bytes = ps->rx_bytes;
+		o->lost = ps->dsn_lost;
+		o->owd_jitter_ms = ps->owd_jitter_ms / 16u;
+		o->keepalives = ps->keepalives;
+		o->probes = ps->probes;
+	}
+	out->n_flows = s->cfg.n_flows;
+	for (unsigned i = 0; i < s->cfg.n_flows; i++) {
+		const struct dp_flow_state *fs = &s->st->flows[i];
+		const struct gma_reorder_stats *r = gma_reorder_stats(fs->reorder);
+		const struct gma_reasm_stats *a = gma_reasm_stats(fs->reasm);
+		struct dp_flow_stats *o = &out->flows[i];
+
+		o->flow_id = s->cfg.flows[i].flow_id;
+		o->in_order = r->in_order;
+		o->reordered = r->reordered;
+		o->late = r->late;
+		o->duplicate = r->duplicate;
+		o->timed_out = r->timed_out;
+		o->early = r->early;
+		o->overflow = r->overflow;
+		o->stale = r->stale;
+		o->held = gma_reorder_held(fs->reorder);
+		o->frag_completed = a->completed;
+		o->frag_lost = a->lost_timeout;
+	}
+	return 0;
+}
+
+int dp_session_stats_read(struct dp_ctx *dp, uint32_t session_id, struct dp_session_stats *out)
+{
+	if (out == NULL)
+		return -EINVAL;
+	LOCKED_RETURN(dp, session_stats(dp, session_id, out));
+}
+
+static int sessions_list(struct dp_ctx *dp, uint32_t *ids, unsigned max, unsigned *total)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+	unsigned n = 0;
+
+	while (rte_hash_iterate(dp->id_hash, &key, &data, &it) >= 0) {
+		if (n < max)
+			ids[n] = ((const struct dp_session *)data)->cfg.id;
+		n++;
+	}
+	*total = n;
+	return 0;
+}
+
+int dp_sessions_list(struct dp_ctx *dp, uint32_t *ids, unsigned max, unsigned *total)
+{
+	if (total == NULL || (ids == NULL && max > 0))
+		return -EINVAL;
+	LOCKED_RETURN(dp, sessions_list(dp, ids, max, total));
+}
+
+int dp_stats_read(struct dp_ctx *dp, struct dp_stats *out)
+{
+	struct dp_worker_stats t;
+
+	if (dp == NULL || out == NULL)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	dp_stats_sum(dp, &t);
+	out->n_ports = dp->cfg.n_ports;
+	for (unsigned p = 0; p < dp->cfg.n_ports; p++) {
+		snprintf(out->ports[p].name, sizeof(out->ports[p].name), "%s", dp->cfg.ports[p].name);
+		out->ports[p].rx_pkts = t.rx_pkts[p];
+		out->ports[p].rx_bytes = t.rx_bytes[p];
+		out->ports[p].tx_pkts = t.tx_pkts[p];
+		out->ports[p].tx_bytes = t.tx_bytes[p];
+	}
+	out->n_workers = dp->n_workers;
+	for (unsigned w = 0; w < dp->n_workers; w++) {
+		const struct dp_worker_stats *ws = &dp->workers[w]->stats;
+		struct dp_worker_counters *o = &out->workers[w];
+
+		for (unsigned p = 0; p < DP_MAX_PORTS; p++) {
+			o->rx_pkts += ws->rx_pkts[p];
+			o->tx_pkts += ws->tx_pkts[p];
+		}
+		for (unsigned r = 0; r < DP_DROP_MAX; r++)
+			o->drops += ws->drops[r];
+		o->handoff_out = ws->handoff_out;
+		o->handoff_in = ws->handoff_in;
+		o->loops = ws->loops;
+	}
+	out->n_drops = DP_DROP_MAX;
+	for (unsigned r = 0; r < DP_DROP_MAX; r++)
+		out->drops[r] = t.drops[r];
+	pthread_mutex_lock(&dp->ctl_lock);
+	out->n_sessions = (uint32_t)rte_hash_count(dp->id_hash);
+	pthread_mutex_unlock(&dp->ctl_lock);
+	return 0;
+}
+
+const char *dp_drop_reason_name(unsigned i)
+{
+	return dp_drop_name(i);
 }
 
 int dp_install_static_sessions(struct dp_ctx *dp, char *err, size_t errlen)

@@ -77,6 +77,7 @@ struct dp_ctx *dp_create(const struct dp_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	dp->cfg = *cfg;
+	pthread_mutex_init(&dp->ctl_lock, NULL);
 	dp->n_workers = dp->cfg.workers;
 	if (dp->n_workers == 0 || dp->n_workers > DP_MAX_WORKERS ||
 	    dp->n_workers > rte_lcore_count() - 1) {
@@ -146,5 +147,6 @@ void dp_destroy(struct dp_ctx *dp)
 	dp_ports_close(dp);
 	workers_free(dp);
 	rte_mempool_free(dp->pool);
+	pthread_mutex_destroy(&dp->ctl_lock);
 	free(dp);
 }

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Counters: per worker, summed on read (no atomics on the fast path), shown
- * at exit and through rte_telemetry (/mamsgw/stats, /mamsgw/drops,
- * /mamsgw/sessions).
+ * at exit and through rte_telemetry: /mamsgw/stats (per port), /mamsgw/drops
+ * (per reason), /mamsgw/workers, /mamsgw/sessions, /mamsgw/session,<id>
+ * (per path and flow).  Readable with dpdk-telemetry.py.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_telemetry.h>
@@ -131,6 +134,107 @@ static int tel_drops(const char *cmd, const char *params, struct rte_tel_data *d
 	return 0;
 }
 
+static int tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct dp_stats st;
+	char key[64];
+
+	(void)cmd;
+	(void)params;
+	dp_stats_read(tel_dp, &st);
+	rte_tel_data_start_dict(d);
+	for (unsigned w = 0; w < st.n_workers; w++) {
+		const struct dp_worker_counters *c = &st.workers[w];
+
+#define TEL_W_(field)                                                                      \
+	do {                                                                               \
+		snprintf(key, sizeof(key), "w%u_" #field, w);                              \
+		rte_tel_data_add_dict_u64(d, key, c->field);                               \
+	} while (0)
+		TEL_W_(rx_pkts);
+		TEL_W_(tx_pkts);
+		TEL_W_(drops);
+		TEL_W_(handoff_out);
+		TEL_W_(handoff_in);
+		TEL_W_(loops);
+#undef TEL_W_
+	}
+	return 0;
+}
+
+static int tel_sessions(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint32_t ids[256];
+	unsigned total = 0;
+
+	(void)cmd;
+	(void)params;
+	dp_sessions_list(tel_dp, ids, RTE_DIM(ids), &total);
+	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
+	for (unsigned i = 0; i < total && i < RTE_DIM(ids); i++)
+		rte_tel_data_add_array_int(d, (int)ids[i]);
+	return 0;
+}
+
+/* /mamsgw/session,<id>: counters, per path and per flow, flat keys. */
+static int tel_session(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct dp_session_stats ss;
+	char key[64], *end;
+	unsigned long id;
+
+	(void)cmd;
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	id = strtoul(params, &end, 10);
+	if (*end != '\0' || id == 0 || id > UINT32_MAX ||
+	    dp_session_stats_read(tel_dp, (uint32_t)id, &ss) < 0)
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "id", ss.id);
+	rte_tel_data_add_dict_u64(d, "owner", ss.owner);
+	rte_tel_data_add_dict_u64(d, "dl_pkts", ss.dl_pkts);
+	rte_tel_data_add_dict_u64(d, "dl_bytes", ss.dl_bytes);
+	rte_tel_data_add_dict_u64(d, "ul_pkts", ss.ul_pkts);
+	rte_tel_data_add_dict_u64(d, "ul_bytes", ss.ul_bytes);
+	for (unsigned i = 0; i < ss.n_paths; i++) {
+		const struct dp_path_stats *p = &ss.paths[i];
+
+#define TEL_P_(field, val)                                                                 \
+	do {                                                                               \
+		snprintf(key, sizeof(key), "path%u_" #field, p->conn_id);                  \
+		rte_tel_data_add_dict_u64(d, key, (val));                                  \
+	} while (0)
+		TEL_P_(up, p->up);
+		TEL_P_(mtu, p->mtu);
+		TEL_P_(tx_pkts, p->tx_pkts);
+		TEL_P_(rx_pkts, p->rx_pkts);
+		TEL_P_(lost, p->lost);
+		TEL_P_(owd_jitter_ms, p->owd_jitter_ms);
+		TEL_P_(keepalives, p->keepalives);
+		TEL_P_(probes, p->probes);
+#undef TEL_P_
+	}
+	for (unsigned i = 0; i < ss.n_flows; i++) {
+		const struct dp_flow_stats *f = &ss.flows[i];
+
+#define TEL_F_(field)                                                                      \
+	do {                                                                               \
+		snprintf(key, sizeof(key), "flow%u_" #field, f->flow_id);                  \
+		rte_tel_data_add_dict_u64(d, key, f->field);                               \
+	} while (0)
+		TEL_F_(in_order);
+		TEL_F_(reordered);
+		TEL_F_(late);
+		TEL_F_(duplicate);
+		TEL_F_(timed_out);
+		TEL_F_(early);
+		TEL_F_(held);
+#undef TEL_F_
+	}
+	return 0;
+}
+
 int dp_telemetry_init(struct dp_ctx *dp)
 {
 	int rc;
@@ -142,5 +246,14 @@ int dp_telemetry_init(struct dp_ctx *dp)
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/mamsgw/drops", tel_drops,
 						"Dropped packets by reason, summed over workers");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/mamsgw/workers", tel_workers,
+						"Per-worker packets, drops and hand-offs");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/mamsgw/sessions", tel_sessions,
+						"IDs of the sessions in the data plane");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/mamsgw/session", tel_session,
+						"One session's counters per path and flow. Parameter: id");
 	return rc;
 }

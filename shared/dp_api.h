@@ -6,7 +6,8 @@
  * functions.  Implemented in dataplane/dp_ctl.c with per-worker rings and
  * RCU-protected table swaps (docs/ARCHITECTURE.md).
  *
- * Every call is made from the control thread; returns 0 or -errno
+ * Calls are serialised by the data plane (any thread may make them; the
+ * workers never wait for them); each returns 0 or -errno
  * (-EINVAL bad argument, -ENOENT unknown session/flow/path, -EEXIST session
  * ID or key already used, -ENOSPC table full, -ENOMEM).
  */
@@ -66,5 +67,71 @@ int dp_session_remove(struct dp_ctx *dp, uint32_t session_id);
 int dp_flow_steer(struct dp_ctx *dp, uint32_t session_id, uint8_t flow_id,
 		  const struct gma_steer_cfg *steer);
 int dp_path_set(struct dp_ctx *dp, uint32_t session_id, uint8_t conn_id, bool up, uint16_t mtu);
+
+/* ---- Reading counters and measurements ------------------------------------ */
+
+#define DP_API_MAX_PORTS 8u
+#define DP_API_MAX_WORKERS 16u
+#define DP_API_MAX_DROPS 64u
+
+struct dp_port_counters {
+	char name[32];
+	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
+};
+
+struct dp_worker_counters {
+	uint64_t rx_pkts, tx_pkts;       /* over all ports */
+	uint64_t drops;                  /* over all reasons */
+	uint64_t handoff_out, handoff_in; /* packets handed to / taken from other workers */
+	uint64_t loops;                  /* iterations of the poll loop */
+};
+
+/* The whole data plane, summed over workers where it says so. */
+struct dp_stats {
+	uint8_t n_ports;
+	struct dp_port_counters ports[DP_API_MAX_PORTS];   /* summed over workers */
+	uint16_t n_workers;
+	struct dp_worker_counters workers[DP_API_MAX_WORKERS];
+	uint16_t n_drops;                                  /* reasons: dp_drop_reason_name() */
+	uint64_t drops[DP_API_MAX_DROPS];                  /* summed over workers */
+	uint32_t n_sessions;
+};
+
+/* One delivery connection's counters and measurements. */
+struct dp_path_stats {
+	uint8_t conn_id;
+	bool up;
+	uint16_t mtu;
+	uint64_t tx_pkts, tx_bytes;  /* downlink PDUs sent on the path */
+	uint64_t rx_pkts, rx_bytes;  /* uplink PDUs received on it */
+	uint64_t lost;               /* uplink PDUs missing by Delivery SN gaps */
+	uint32_t owd_jitter_ms;      /* one-way-delay variation from GMA timestamps */
+	uint64_t keepalives, probes; /* MX control PDUs received on it */
+};
+
+/* One flow's uplink receiver state (gma_reorder_stats / gma_reasm_stats). */
+struct dp_flow_stats {
+	uint8_t flow_id;
+	uint64_t in_order, reordered, late, duplicate, timed_out, early, overflow, stale;
+	uint32_t held;               /* packets waiting in the reorder window now */
+	uint64_t frag_completed, frag_lost;
+};
+
+struct dp_session_stats {
+	uint32_t id;
+	uint16_t owner;              /* worker index */
+	uint64_t dl_pkts, dl_bytes, ul_pkts, ul_bytes;
+	uint8_t n_paths;
+	struct dp_path_stats paths[DP_MAX_PATHS];
+	uint8_t n_flows;
+	struct dp_flow_stats flows[DP_MAX_FLOWS];
+};
+
+int dp_stats_read(struct dp_ctx *dp, struct dp_stats *out);
+int dp_session_stats_read(struct dp_ctx *dp, uint32_t session_id, struct dp_session_stats *out);
+/* Session IDs in no particular order; *total is the number of sessions. */
+int dp_sessions_list(struct dp_ctx *dp, uint32_t *ids, unsigned max, unsigned *total);
+/* Short name of drop reason i (< dp_stats.n_drops): "no_session", "gma_version". */
+const char *dp_drop_reason_name(unsigned i);
 
 #endif /* DP_API_H */

@@ -13,7 +13,12 @@
  * Runs clean under AddressSanitizer in the sanitizer build.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <jansson.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -414,6 +419,156 @@ Test(remove, held_packets_are_delivered_and_the_state_reclaimed, .timeout = 120)
 	struct dp_worker_stats st;
 	dp_stats_sum(dp, &st);
 	cr_assert_eq(st.drops[DP_DROP_UNKNOWN_CLIENT], 1);
+	dp_destroy(dp);
+	rte_mempool_free(mp);
+	rte_eal_cleanup();
+}
+
+/* Send one command on the telemetry socket and parse the JSON answer. */
+static json_t *telemetry(const char *cmd)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char buf[16384];
+	json_t *j, *v;
+	ssize_t n;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+	cr_assert_geq(fd, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/dpdk_telemetry.v2", rte_eal_get_runtime_dir());
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect %s: %s",
+		     sa.sun_path, strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1); /* the greeting */
+	cr_assert_gt(n, 0);
+	cr_assert_eq(write(fd, cmd, strlen(cmd)), (ssize_t)strlen(cmd));
+	n = read(fd, buf, sizeof(buf) - 1);
+	cr_assert_gt(n, 0);
+	buf[n] = '\0';
+	close(fd);
+	j = json_loads(buf, 0, NULL);
+	cr_assert_not_null(j, "not JSON: %s", buf);
+	char key[64];
+
+	snprintf(key, sizeof(key), "%.*s", (int)strcspn(cmd, ","), cmd); /* answer key: no params */
+	v = json_incref(json_object_get(j, key));
+	json_decref(j);
+	cr_assert_not_null(v, "no \"%s\" in the answer", cmd);
+	return v;
+}
+
+static uint64_t jget(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	cr_assert(json_is_integer(v), "telemetry key %s missing", key);
+	return (uint64_t)json_integer_value(v);
+}
+
+Test(readers, counters_through_the_api_and_telemetry, .timeout = 120)
+{
+	static struct dp_config cfg;
+	struct rport wifi, lte, core;
+	struct rte_mempool *mp;
+	struct rte_mbuf *out[64];
+	struct dp_session_stats ss;
+	struct dp_stats st;
+	struct dp_ctx *dp;
+	char err[256];
+	uint32_t ids[4];
+	unsigned total = 0, n = 0;
+	uint64_t deadline;
+	struct tally t = {0};
+	json_t *j;
+
+	eal_up();
+	rport_make(&wifi, "wifi");
+	rport_make(&lte, "lte");
+	rport_make(&core, "core");
+	mp = rte_pktmbuf_pool_create("test_pool", 4095, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	config(&cfg, &wifi, &lte, &core);
+	dp = dp_create(&cfg, err, sizeof(err));
+	cr_assert_not_null(dp, "dp_create: %s", err);
+	cr_assert_eq(dp_telemetry_init(dp), 0);
+	cr_assert_eq(dp_start(dp), 0);
+
+	/* 10 downlink packets (split 1:1 -> 5 per path), 6 uplink in order on wifi,
+	 * one unknown anchor. */
+	t.seen = calloc(N_UPDATES, 1);
+	for (uint32_t i = 0; i < 10; i++)
+		cr_assert_eq(rte_ring_enqueue(core.rx, frame(mp, i)), 0);
+	struct rte_mbuf *stray = frame(mp, 99);
+	rte_pktmbuf_mtod_offset(stray, uint8_t *, 14 + 16)[3] = 99; /* 10.8.0.99 */
+	struct rte_ipv4_hdr *sip = rte_pktmbuf_mtod_offset(stray, struct rte_ipv4_hdr *, 14);
+	sip->hdr_checksum = 0;
+	sip->hdr_checksum = rte_ipv4_cksum(sip);
+	cr_assert_eq(rte_ring_enqueue(core.rx, stray), 0);
+	for (uint32_t i = 0; i < 6; i++)
+		cr_assert_eq(rte_ring_enqueue(wifi.rx, ul_frame(mp, 0, i)), 0);
+	deadline = rte_get_tsc_cycles() + 2 * rte_get_tsc_hz();
+	while ((t.got < 10 || n < 6) && rte_get_tsc_cycles() < deadline) {
+		drain(&wifi, 0, &t);
+		drain(&lte, 1, &t);
+		n += core_out(&core, out + n, 64 - n);
+	}
+	cr_assert_eq(t.got, 10);
+	cr_assert_eq(n, 6);
+	rte_delay_ms(20); /* the worker's counters of its last burst */
+
+	cr_assert_eq(dp_stats_read(dp, &st), 0);
+	cr_assert_eq(st.n_ports, 3);
+	cr_assert_str_eq(st.ports[2].name, "core");
+	cr_assert_eq(st.ports[2].rx_pkts, 11);
+	cr_assert_eq(st.ports[2].tx_pkts, 6);
+	cr_assert_eq(st.ports[0].tx_pkts, 5);
+	cr_assert_eq(st.ports[1].tx_pkts, 5);
+	cr_assert_eq(st.ports[0].rx_pkts, 6);
+	cr_assert_eq(st.drops[DP_DROP_NO_SESSION], 1);
+	cr_assert_str_eq(dp_drop_reason_name(DP_DROP_NO_SESSION), "no_session");
+	cr_assert_eq(st.n_workers, 1);
+	cr_assert_eq(st.workers[0].rx_pkts, 17);
+	cr_assert_eq(st.workers[0].drops, 1);
+	cr_assert_eq(st.n_sessions, 1);
+
+	cr_assert_eq(dp_sessions_list(dp, ids, 4, &total), 0);
+	cr_assert_eq(total, 1);
+	cr_assert_eq(ids[0], 1);
+	cr_assert_eq(dp_session_stats_read(dp, 2, &ss), -ENOENT);
+	cr_assert_eq(dp_session_stats_read(dp, 1, &ss), 0);
+	cr_assert_eq(ss.dl_pkts, 10);
+	cr_assert_eq(ss.ul_pkts, 6);
+	cr_assert_eq(ss.n_paths, 2);
+	cr_assert_eq(ss.paths[0].tx_pkts, 5);
+	cr_assert_eq(ss.paths[1].tx_pkts, 5);
+	cr_assert_eq(ss.paths[0].rx_pkts, 6);
+	cr_assert_eq(ss.paths[1].rx_pkts, 0);
+	cr_assert_eq(ss.n_flows, 1);
+	cr_assert_eq(ss.flows[0].in_order, 6);
+	cr_assert_eq(ss.flows[0].held, 0);
+
+	/* The same numbers through rte_telemetry, as dpdk-telemetry.py reads them. */
+	j = telemetry("/mamsgw/stats");
+	cr_assert_eq(jget(j, "core_rx_pkts"), 11);
+	cr_assert_eq(jget(j, "wifi_tx_pkts"), 5);
+	json_decref(j);
+	j = telemetry("/mamsgw/drops");
+	cr_assert_eq(jget(j, "no_session"), 1);
+	cr_assert_eq(jget(j, "gma_version"), 0);
+	json_decref(j);
+	j = telemetry("/mamsgw/workers");
+	cr_assert_eq(jget(j, "w0_rx_pkts"), 17);
+	json_decref(j);
+	j = telemetry("/mamsgw/sessions");
+	cr_assert(json_is_array(j) && json_array_size(j) == 1);
+	cr_assert_eq(json_integer_value(json_array_get(j, 0)), 1);
+	json_decref(j);
+	j = telemetry("/mamsgw/session,1");
+	cr_assert_eq(jget(j, "dl_pkts"), 10);
+	cr_assert_eq(jget(j, "path1_tx_pkts"), 5);
+	cr_assert_eq(jget(j, "flow0_in_order"), 6);
+	json_decref(j);
+
+	for (unsigned i = 0; i < n; i++)
+		rte_pktmbuf_free(out[i]);
+	free(t.seen);
 	dp_destroy(dp);
 	rte_mempool_free(mp);
 	rte_eal_cleanup();
