@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/queue.h>
 
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -22,6 +23,7 @@
 
 #include "dp_api.h"
 #include "dp_config.h"
+#include "gma_concat.h"
 #include "gma_frag.h"
 #include "gma_reorder.h"
 #include "gma_steer.h"
@@ -89,9 +91,39 @@ struct dp_path_state {
 	uint64_t rx_pkts, rx_bytes; /* uplink PDUs received on it */
 	uint64_t dsn_lost;          /* uplink PDUs missing by Delivery SN gaps */
 	uint64_t keepalives, probes;
+	/* The gateway's own probes (RTT): sent by the owner, timed on the ACK. */
+	uint16_t probe_sn;          /* next probe SN on this path */
+	uint16_t probe_tx_sn[8];    /* SNs of the last 8 probes ... */
+	uint64_t probe_tx_tsc[8];   /* ... and when they left (0 = answered) */
+	uint32_t srtt_us;           /* smoothed RTT (RFC 6298 gain 1/8), 0 = no sample */
+	uint64_t probes_sent, probe_acks;
 	uint32_t owd_jitter_ms;     /* one-way-delay variation (RFC 3550 style, x16) */
 	int64_t last_owd;           /* previous (local ms - GMA timestamp) */
 	bool owd_valid;
+};
+
+#define DP_CONCAT_MAX 16u /* SDUs in one concatenated downlink PDU */
+
+struct dp_flow_state;
+
+/*
+ * Downlink SDUs of one flow held for concatenation (dp_concat.c); written by
+ * the owner only.  Consecutive Flow SNs, all for one path.  Everything the
+ * flush needs is copied here: the session version they were steered by may
+ * be freed while they wait (the owner reports quiescence every loop).
+ */
+struct dp_concat {
+	uint8_t n;                               /* SDUs held; > 0: on the owner's cc_held */
+	uint8_t pi;                              /* path index */
+	uint8_t method;                          /* enum gma_method */
+	uint16_t mtu;                            /* path MTU, capped by the mbuf room */
+	uint64_t deadline_tsc;                   /* first SDU's arrival + concat_hold_us */
+	LIST_ENTRY(dp_flow_state) link;          /* on the owner's cc_held while n > 0 */
+	struct dp_path_state *ps;                /* tx counters (in the session state) */
+	struct gma_fields tmpl;                  /* first SDU's fields: flow_sn = its SN */
+	struct dp_path path;                     /* copy of the path they were steered to */
+	struct rte_mbuf *pkts[DP_CONCAT_MAX];
+	struct gma_span spans[DP_CONCAT_MAX + 1]; /* pkts' bytes, + 1 for the fit probe */
 };
 
 /* Mutable state of one flow; written by the owner only. */
@@ -104,15 +136,16 @@ struct dp_flow_state {
 	struct gma_reorder *reorder;     /* uplink window (memory below) */
 	struct gma_reasm *reasm;
 	bool pending;                    /* on the owner's pending list */
+	struct dp_concat cc;             /* downlink concatenation buffer */
 };
 
 /* Mutable state of a session: survives table swaps (shared by versions). */
 struct dp_session_state {
 	struct dp_flow_state flows[DP_MAX_FLOWS];
 	uint16_t owner;                 /* worker index (fixed for the state's life) */
+	uint64_t next_probe_ms;         /* control: when to ask the owner for probes */
 	struct dp_path_state paths[DP_MAX_PATHS];
 	uint64_t dl_pkts, dl_bytes, ul_pkts, ul_bytes;
-	uint64_t dl_drops, ul_drops;
 };
 
 /*
@@ -168,13 +201,27 @@ struct dp_worker {
 	struct dp_rxq rxq[DP_MAX_PORTS * 2]; /* control: set once */
 	uint16_t txq;                      /* control: set once; this worker's TX queue */
 	struct rte_ring *handoff;          /* control: creates; others: enqueue; worker: dequeue */
-	struct rte_ring *ctrl;             /* control: enqueue (retired session states) */
+	struct rte_ring *ctrl;             /* control: enqueue struct dp_msg; worker: dequeue */
 	struct dp_txbuf tx[DP_MAX_PORTS];  /* worker */
 	uint64_t now_ms;                   /* worker: once per loop */
+	uint64_t now_tsc;                  /* worker: once per loop (now_ms's source) */
+	LIST_HEAD(, dp_flow_state) cc_held; /* worker: flows holding SDUs to concatenate */
 	unsigned n_pending;                /* worker */
 	struct dp_flow_state **pending;    /* worker: flows holding packets */
 	struct dp_worker_stats stats;      /* worker writes; control sums */
 } __rte_cache_aligned;
+
+/* Control -> worker messages, fixed size, from dp_ctx.msg_pool. */
+enum dp_msg_type {
+	DP_MSG_RETIRE = 1, /* session removed: deliver its held packets, hand back st */
+	DP_MSG_PROBE = 2,  /* send an MX probe on every up path of the session */
+};
+
+struct dp_msg {
+	enum dp_msg_type type;
+	struct dp_session_state *st;
+	rte_be32_t anchor; /* PROBE: finds the session's current version */
+};
 
 struct dp_port {
 	uint16_t port_id;
@@ -197,6 +244,7 @@ struct dp_ctx {
 	struct rte_hash *id_hash;        /* session id -> dp_session* (control only) */
 	struct rte_rcu_qsbr *rcu;
 	struct rte_ring *retired;        /* owners -> control: states safe to free */
+	struct rte_mempool *msg_pool;    /* struct dp_msg for the workers' control rings */
 	bool workers_running;            /* control */
 	pthread_mutex_t ctl_lock;        /* serialises API calls (control, telemetry threads) */
 	uint64_t tsc_per_ms;
@@ -219,6 +267,12 @@ int dp_tables_init(struct dp_ctx *dp);
 void dp_tables_free(struct dp_ctx *dp);
 int dp_install_static_sessions(struct dp_ctx *dp, char *err, size_t errlen);
 unsigned dp_ctl_reclaim(struct dp_ctx *dp);
+
+/* dp_probe.c: control messages and the gateway's probes */
+void dp_ctl_tick(struct dp_ctx *dp);                  /* control thread, every ms or so */
+void dp_ctrl_msg(struct dp_worker *w, void *msg);     /* worker: one control message */
+void dp_probe_ack(struct dp_worker *w, struct dp_path_state *ps, uint16_t sn);
+void dp_msgs_release(struct dp_ctx *dp);              /* after the workers stopped */
 void dp_state_release(struct dp_worker *w, struct dp_session_state *st);
 
 /* dp_worker.c */
@@ -237,6 +291,11 @@ void dp_outer_fill(struct rte_mbuf *m, const struct dp_path *p, uint16_t pdu_len
  * supplies the Delivery SN, taken per PDU actually queued. */
 void dp_dl_send(struct dp_worker *w, const struct dp_session *s, unsigned pi,
 		struct dp_flow_state *fs, const struct gma_fields *tmpl, struct rte_mbuf *m);
+/* The same for an SDU known to fit the path MTU whole, given the path
+ * itself; dsn (NULL: none) is the path's Delivery SN counter. */
+void dp_dl_send_whole(struct dp_worker *w, const struct dp_path *p, struct dp_path_state *ps,
+		      enum gma_method meth, uint8_t *dsn, const struct gma_fields *tmpl,
+		      struct rte_mbuf *m);
 void dp_ul_forward_core(struct dp_worker *w, struct rte_mbuf *m);
 void dp_dl_packet(struct dp_worker *w, const struct dp_session *s, struct rte_mbuf *m);
 void dp_ul_packet(struct dp_worker *w, const struct dp_session *s, unsigned path,
@@ -245,6 +304,13 @@ void dp_ul_poll_pending(struct dp_worker *w);
 struct dp_session *dp_dl_lookup(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx);
 struct dp_session *dp_ul_lookup(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx,
 				unsigned *path);
+
+/* dp_concat.c: downlink concatenation, owner only */
+void dp_concat_sdu(struct dp_worker *w, const struct dp_session *s, unsigned pi,
+		   struct dp_flow_state *fs, const struct gma_fields *f, struct rte_mbuf *m);
+void dp_concat_flush(struct dp_worker *w, struct dp_flow_state *fs);
+void dp_concat_poll(struct dp_worker *w);
+void dp_concat_flush_all(struct dp_worker *w);
 
 /* dp_stats.c */
 void dp_stats_sum(const struct dp_ctx *dp, struct dp_worker_stats *out);

@@ -117,7 +117,7 @@ static const char *const port_keys[] = {
 };
 static const char *const session_keys[] = {
 	"id", "anchor_ip", "method", "dl_fields", "mx_dialect", "fragment", "concat",
-	"concat_hold_us", "default_flow", "paths", "flows", NULL,
+	"concat_hold_us", "default_flow", "probe_interval_ms", "paths", "flows", NULL,
 };
 static const char *const path_keys[] = {
 	"conn_id", "port", "client_ip", "client_port", "gw_port", "mtu", "up", NULL,
@@ -1050,6 +1050,7 @@ static int parse_session(struct cfg_parser *p, const json_t *o, const char *path
 	    get_bool(p, o, path, "fragment", &s->fragment) ||
 	    get_bool(p, o, path, "concat", &s->concat) ||
 	    get_u16(p, o, path, "concat_hold_us", false, 0, UINT16_MAX, &s->concat_hold_us) ||
+	    get_u32(p, o, path, "probe_interval_ms", false, 0, 3600000, &s->probe_interval_ms) ||
 	    get_u8(p, o, path, "default_flow", false, 0, UINT8_MAX, &s->default_flow))
 		return -1;
 	s->ctrl_dialect = (enum mx_dialect)dialect;

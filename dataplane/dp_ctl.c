@@ -61,6 +61,12 @@ int dp_tables_init(struct dp_ctx *dp)
 				      RING_F_SC_DEQ);
 	if (dp->retired == NULL)
 		return -rte_errno;
+	/* Enough for every worker's control ring to be full. */
+	dp->msg_pool = rte_mempool_create("mamsgw_msgs", dp->n_workers * dp->cfg.ctrl_ring + 64,
+					  sizeof(struct dp_msg), 0, 0, NULL, NULL, NULL, NULL,
+					  (int)rte_socket_id(), 0);
+	if (dp->msg_pool == NULL)
+		return -rte_errno;
 	return rte_rcu_qsbr_init(dp->rcu, dp->n_workers);
 }
 
@@ -95,6 +101,12 @@ static void state_free(struct dp_session_state *st)
 	if (st == NULL)
 		return;
 	for (unsigned i = 0; i < DP_MAX_FLOWS; i++) {
+		struct dp_concat *c = &st->flows[i].cc;
+
+		/* Only reached with the workers stopped (they flush on the way
+		 * out), so this is a safeguard: never leak held SDUs. */
+		rte_pktmbuf_free_bulk(c->pkts, c->n);
+		c->n = 0;
 		rte_free(st->flows[i].reorder);
 		rte_free(st->flows[i].reasm);
 	}
@@ -452,7 +464,13 @@ static int session_remove(struct dp_ctx *dp, uint32_t session_id)
 		state_free(st);
 		return 0;
 	}
-	while (rte_ring_enqueue(dp->workers[st->owner]->ctrl, st) != 0)
+	struct dp_msg *m;
+
+	while (rte_mempool_get(dp->msg_pool, (void **)&m) != 0)
+		rte_pause(); /* owners return messages every loop */
+	m->type = DP_MSG_RETIRE;
+	m->st = st;
+	while (rte_ring_enqueue(dp->workers[st->owner]->ctrl, m) != 0)
 		rte_pause(); /* the owner drains its ring every loop */
 	return 0;
 }
@@ -542,6 +560,9 @@ static int session_stats(struct dp_ctx *dp, uint32_t id, struct dp_session_stats
 		o->rx_bytes = ps->rx_bytes;
 		o->lost = ps->dsn_lost;
 		o->owd_jitter_ms = ps->owd_jitter_ms / 16u;
+		o->rtt_us = ps->srtt_us;
+		o->probes_sent = ps->probes_sent;
+		o->probe_acks = ps->probe_acks;
 		o->keepalives = ps->keepalives;
 		o->probes = ps->probes;
 	}
@@ -674,5 +695,6 @@ void dp_tables_free(struct dp_ctx *dp)
 	rte_hash_free(dp->id_hash);
 	dp_ctl_reclaim(dp);
 	rte_ring_free(dp->retired);
+	rte_mempool_free(dp->msg_pool);
 	rte_free(dp->rcu);
 }

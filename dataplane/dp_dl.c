@@ -2,7 +2,8 @@
 /*
  * Downlink (core -> client): session lookup by destination address, flow
  * classification, steering, GMA encapsulation with the session's method,
- * fragmentation to the path MTU, outer IPv4/UDP/Ethernet, transmit.
+ * fragmentation to the path MTU or concatenation (dp_concat.c), outer
+ * IPv4/UDP/Ethernet, transmit.
  */
 #include <string.h>
 
@@ -142,6 +143,36 @@ static int encap_inplace(enum gma_method meth, const struct gma_fields *f, struc
 	return 0;
 }
 
+/* Send one SDU (consumed) that fits the path MTU whole. */
+void dp_dl_send_whole(struct dp_worker *w, const struct dp_path *p, struct dp_path_state *ps,
+		      enum gma_method meth, uint8_t *dsn, const struct gma_fields *tmpl,
+		      struct rte_mbuf *m)
+{
+	struct gma_fields f = *tmpl;
+	uint16_t pdu_len;
+	int rc;
+
+	/* Delivery SN counts PDUs sent on the path (RFC 9188 4.1). */
+	if (dsn != NULL && (f.flags & GMA_F_DELIVERY_SN))
+		f.delivery_sn = *dsn;
+	rc = encap_inplace(meth, &f, m);
+	if (rc < 0) {
+		dp_drop(w, m, DP_DROP_GMA_BASE_ + (unsigned)-rc);
+		return;
+	}
+	pdu_len = rte_pktmbuf_data_len(m);
+	if (rte_pktmbuf_prepend(m, DP_OUTER_LEN) == NULL) {
+		dp_drop(w, m, DP_DROP_TOO_BIG);
+		return;
+	}
+	dp_outer_fill(m, p, pdu_len);
+	if (dsn != NULL && (f.flags & GMA_F_DELIVERY_SN))
+		(*dsn)++;
+	ps->tx_pkts++;
+	ps->tx_bytes += pdu_len;
+	dp_tx_enqueue(w, p->port_idx, m);
+}
+
 /* Send one SDU (consumed) on path index pi with fields f. */
 void dp_dl_send(struct dp_worker *w, const struct dp_session *s, unsigned pi,
 		struct dp_flow_state *fs, const struct gma_fields *tmpl, struct rte_mbuf *m)
@@ -155,25 +186,7 @@ void dp_dl_send(struct dp_worker *w, const struct dp_session *s, unsigned pi,
 	int rc;
 
 	if (sdu_len + gma_overhead(meth, f->flags) + DP_OUTER_LEN - RTE_ETHER_HDR_LEN <= p->mtu) {
-		/* Delivery SN counts PDUs sent on the path (RFC 9188 4.1). */
-		if (fs != NULL && (f->flags & GMA_F_DELIVERY_SN))
-			f->delivery_sn = fs->dl_dsn[pi];
-		rc = encap_inplace(meth, f, m);
-		if (rc < 0) {
-			dp_drop(w, m, DP_DROP_GMA_BASE_ + (unsigned)-rc);
-			return;
-		}
-		uint16_t pdu_len = rte_pktmbuf_data_len(m);
-		if (rte_pktmbuf_prepend(m, DP_OUTER_LEN) == NULL) {
-			dp_drop(w, m, DP_DROP_TOO_BIG);
-			return;
-		}
-		dp_outer_fill(m, p, pdu_len);
-		if (fs != NULL && (f->flags & GMA_F_DELIVERY_SN))
-			fs->dl_dsn[pi]++;
-		ps->tx_pkts++;
-		ps->tx_bytes += pdu_len;
-		dp_tx_enqueue(w, p->port_idx, m);
+		dp_dl_send_whole(w, p, ps, meth, fs != NULL ? &fs->dl_dsn[pi] : NULL, f, m);
 		return;
 	}
 
@@ -260,6 +273,19 @@ void dp_dl_packet(struct dp_worker *w, const struct dp_session *s, struct rte_mb
 	f.flow_sn = fs->dl_fsn;
 	fs->dl_fsn = (fs->dl_fsn + 1) & 0xFFFFFFu;
 	f.timestamp = (uint32_t)w->now_ms;
+
+	/* Concatenation (dp_concat.c).  Held SDUs leave before any later SDU of
+	 * the flow, also when concat was just turned off by an update.  A
+	 * duplicated flow is never concatenated: it is steered for latency, and
+	 * a PDU is per path. */
+	if (unlikely(s->cfg.concat || fs->cc.n != 0)) {
+		if (s->cfg.concat && s->steer[fi].mode != GMA_STEER_DUPLICATE) {
+			f.conn_id = s->paths[paths[0]].conn_id & 0x0F;
+			dp_concat_sdu(w, s, paths[0], fs, &f, m);
+			return;
+		}
+		dp_concat_flush(w, fs);
+	}
 
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *mm = m;

@@ -135,14 +135,7 @@ void dp_destroy(struct dp_ctx *dp)
 	if (dp == NULL)
 		return;
 	dp_stop(dp);
-	/* States retired while the workers were stopping: free them too. */
-	for (unsigned i = 0; i < dp->n_workers && dp->retired != NULL; i++) {
-		void *st = NULL;
-
-		while (dp->workers[i] != NULL && dp->workers[i]->ctrl != NULL &&
-		       rte_ring_dequeue(dp->workers[i]->ctrl, &st) == 0)
-			rte_ring_enqueue(dp->retired, st);
-	}
+	dp_msgs_release(dp); /* messages the stopped workers did not read */
 	dp_tables_free(dp);
 	dp_ports_close(dp);
 	workers_free(dp);

@@ -121,6 +121,7 @@ int main(int argc, char **argv)
 
 		rte_delay_us_sleep(1000);
 		dp_ctl_reclaim(dp);
+		dp_ctl_tick(dp);
 		if (run_ms != 0 && now - start >= run_ms * dp->tsc_per_ms)
 			break;
 		if (idle_ms != 0 && now > atomic_load(&dp->last_rx_tsc) &&

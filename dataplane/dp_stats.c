@@ -211,6 +211,9 @@ static int tel_session(const char *cmd, const char *params, struct rte_tel_data 
 		TEL_P_(rx_pkts, p->rx_pkts);
 		TEL_P_(lost, p->lost);
 		TEL_P_(owd_jitter_ms, p->owd_jitter_ms);
+		TEL_P_(rtt_us, p->rtt_us);
+		TEL_P_(probes_sent, p->probes_sent);
+		TEL_P_(probe_acks, p->probe_acks);
 		TEL_P_(keepalives, p->keepalives);
 		TEL_P_(probes, p->probes);
 #undef TEL_P_

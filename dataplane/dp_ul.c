@@ -116,6 +116,8 @@ static void ctrl_pdu(struct dp_worker *w, const struct dp_session *s, unsigned p
 	}
 	if (req.kind == MX_CTRL_KEEPALIVE)
 		ps->keepalives++;
+	if (req.kind == MX_CTRL_PROBE_ACK)
+		dp_probe_ack(w, ps, req.sn);
 	if (req.kind != MX_CTRL_PROBE_REQ || !(req.flags & MX_PROBE_F_ACK)) {
 		if (req.kind == MX_CTRL_PROBE_REQ)
 			ps->probes++;

@@ -2,8 +2,9 @@
 /*
  * The worker loop: receive a burst on each of this worker's queues, look up
  * the session, hand packets of sessions owned elsewhere to their owner, run
- * the downlink or uplink pipeline, release what reorder timeouts free, and
- * transmit in bursts.  Nothing here blocks, allocates (beyond mbufs from the
+ * the downlink or uplink pipeline, release what reorder timeouts free, send
+ * the concatenation buffers whose hold time has passed, and transmit in
+ * bursts.  Nothing here blocks, allocates (beyond mbufs from the
  * pool), locks or logs.
  */
 #include <rte_cycles.h>
@@ -79,9 +80,9 @@ static uint8_t port_idx_of(const struct dp_ctx *dp, uint16_t port_id)
 }
 
 /*
- * A session was removed: deliver what its windows hold (in order, gaps
- * skipped), discard partial SDUs, forget its flows, and hand the state back
- * to the control thread to free.
+ * A session was removed: send what its concatenation buffers hold, deliver
+ * what its windows hold (in order, gaps skipped), discard partial SDUs,
+ * forget its flows, and hand the state back to the control thread to free.
  */
 void dp_state_release(struct dp_worker *w, struct dp_session_state *st)
 {
@@ -91,6 +92,7 @@ void dp_state_release(struct dp_worker *w, struct dp_session_state *st)
 	for (unsigned i = 0; i < DP_MAX_FLOWS; i++) {
 		struct dp_flow_state *f = &st->flows[i];
 
+		dp_concat_flush(w, f);
 		if (f->reorder != NULL) {
 			while ((n = gma_reorder_flush(f->reorder, out, RTE_DIM(out))) > 0)
 				for (unsigned k = 0; k < n; k++)
@@ -124,11 +126,12 @@ void dp_worker_poll(struct dp_worker *w)
 	void *msg;
 	unsigned n;
 
-	w->now_ms = rte_rdtsc() / dp->tsc_per_ms;
+	w->now_tsc = rte_rdtsc();
+	w->now_ms = w->now_tsc / dp->tsc_per_ms;
 	w->stats.loops++;
 
 	for (unsigned i = 0; i < 4 && rte_ring_dequeue(w->ctrl, &msg) == 0; i++)
-		dp_state_release(w, msg);
+		dp_ctrl_msg(w, msg);
 
 	n = rte_ring_dequeue_burst(w->handoff, (void **)pkts, burst, NULL);
 	w->stats.handoff_in += n;
@@ -150,13 +153,16 @@ void dp_worker_poll(struct dp_worker *w)
 	}
 
 	dp_ul_poll_pending(w);
+	if (!LIST_EMPTY(&w->cc_held))
+		dp_concat_poll(w);
 	for (uint8_t p = 0; p < dp->cfg.n_ports; p++)
 		tx_flush(w, p);
 }
 
-/* Stopping: deliver what the windows hold rather than lose it. */
+/* Stopping: send and deliver what the buffers and windows hold rather than lose it. */
 void dp_worker_drain(struct dp_worker *w)
 {
+	dp_concat_flush_all(w);
 	for (unsigned k = 0; k < w->n_pending; k++) {
 		void *out[DP_BURST_MAX];
 		unsigned n;

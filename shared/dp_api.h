@@ -53,6 +53,7 @@ struct dp_session_cfg {
 	bool concat;                /* concatenate small downlink SDUs of one flow */
 	uint16_t concat_hold_us;    /* longest wait for a concatenation partner */
 	uint8_t default_flow;       /* flow of packets no template matches */
+	uint32_t probe_interval_ms; /* MX probe per up path this often, for RTT; 0 = none */
 	uint8_t n_paths;
 	struct dp_path_cfg paths[DP_MAX_PATHS];
 	uint8_t n_flows;
@@ -106,6 +107,8 @@ struct dp_path_stats {
 	uint64_t rx_pkts, rx_bytes;  /* uplink PDUs received on it */
 	uint64_t lost;               /* uplink PDUs missing by Delivery SN gaps */
 	uint32_t owd_jitter_ms;      /* one-way-delay variation from GMA timestamps */
+	uint32_t rtt_us;             /* smoothed round-trip time from probes; 0 = none yet */
+	uint64_t probes_sent, probe_acks; /* the gateway's probes and their answers */
 	uint64_t keepalives, probes; /* MX control PDUs received on it */
 };
 

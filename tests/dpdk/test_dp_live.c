@@ -31,6 +31,7 @@
 
 #include "dp.h"
 #include "gma_wire.h"
+#include "mx_ctrl.h"
 
 #define N_UPDATES 10000u
 /* RTE_IPV4() shifts a signed int: undefined for addresses >= 128.0.0.0. */
@@ -569,6 +570,124 @@ Test(readers, counters_through_the_api_and_telemetry, .timeout = 120)
 	for (unsigned i = 0; i < n; i++)
 		rte_pktmbuf_free(out[i]);
 	free(t.seen);
+	dp_destroy(dp);
+	rte_mempool_free(mp);
+	rte_eal_cleanup();
+}
+
+/* Answer a probe REQ PDU taken from an access port's TX ring with an ACK
+ * frame on the same path; returns the ACK frame, or NULL if m is no probe. */
+static struct rte_mbuf *ack_for(struct rte_mempool *mp, struct rte_mbuf *m, unsigned path)
+{
+	const uint8_t *pdu = rte_pktmbuf_mtod_offset(m, const uint8_t *, 42);
+	uint16_t len = (uint16_t)(rte_pktmbuf_data_len(m) - 42);
+	struct mx_ctrl_pdu req, ack;
+	struct gma_pdu d;
+	uint8_t sdu[64];
+	int n;
+
+	cr_assert_eq(gma_decode(GMA_METHOD_TRAILER, pdu, len, &d), 0);
+	cr_assert_eq(d.f.flags & GMA_F_FLOW_SN, 0, "a probe must not carry a Flow SN");
+	/* inner IPv4 (20) + UDP (8) + MX control PDU; the IP header is restored
+	 * from the trailer's Next Header, so read the UDP payload directly. */
+	cr_assert_eq(mx_ctrl_decode(MX_DIALECT_UP09, pdu + 28, (size_t)d.data_len - 8, &req), 0);
+	cr_assert_eq(req.kind, MX_CTRL_PROBE_REQ);
+	cr_assert(req.flags & MX_PROBE_F_ACK);
+	cr_assert_eq(req.cid, path);
+	memset(&ack, 0, sizeof(ack));
+	ack.kind = MX_CTRL_PROBE_ACK;
+	ack.cid = (uint8_t)path;
+	ack.sn = req.sn;
+	n = mx_ctrl_encode(MX_DIALECT_UP09, &ack, sdu + 28, sizeof(sdu) - 28);
+	cr_assert_gt(n, 0);
+	/* The ACK goes anchor:9999 -> 10.8.0.1:9999 inside an uplink PDU. */
+	struct rte_mbuf *f = ul_frame(mp, path, 0);
+	uint8_t *fp = rte_pktmbuf_mtod(f, uint8_t *);
+	struct rte_ipv4_hdr *oip = (struct rte_ipv4_hdr *)(fp + 14);
+	struct rte_udp_hdr *oudp = (struct rte_udp_hdr *)(oip + 1);
+	struct gma_fields g = {.flags = GMA_F_TIMESTAMP};
+	struct rte_ipv4_hdr *iip = (struct rte_ipv4_hdr *)sdu;
+	struct rte_udp_hdr *iudp = (struct rte_udp_hdr *)(iip + 1);
+
+	memset(sdu, 0, 28);
+	iip->version_ihl = RTE_IPV4_VHL_DEF;
+	iip->total_length = rte_cpu_to_be_16((uint16_t)(28 + n));
+	iip->time_to_live = 64;
+	iip->next_proto_id = IPPROTO_UDP;
+	iip->src_addr = rte_cpu_to_be_32(ANCHOR);
+	iip->dst_addr = rte_cpu_to_be_32(IP4(10, 8, 0, 1));
+	iip->hdr_checksum = rte_ipv4_cksum(iip);
+	iudp->src_port = rte_cpu_to_be_16(9999);
+	iudp->dst_port = rte_cpu_to_be_16(9999);
+	iudp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + n));
+	n = gma_encode(GMA_METHOD_TRAILER, &g, sdu, (size_t)(28 + n), fp + 42, 200 - 42);
+	cr_assert_gt(n, 0);
+	rte_pktmbuf_trim(f, (uint16_t)(rte_pktmbuf_data_len(f) - 42 - (uint16_t)n));
+	oip->total_length = rte_cpu_to_be_16((uint16_t)(28 + n));
+	oip->hdr_checksum = 0;
+	oip->hdr_checksum = rte_ipv4_cksum(oip);
+	oudp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + n));
+	return f;
+}
+
+Test(probes, rtt_is_measured_on_every_path, .timeout = 120)
+{
+	static struct dp_config cfg;
+	struct rport wifi, lte, core;
+	struct rte_mempool *mp;
+	struct dp_session_stats ss;
+	struct dp_ctx *dp;
+	char err[256];
+	unsigned answered[2] = {0, 0};
+	uint64_t end;
+
+	eal_up();
+	rport_make(&wifi, "wifi");
+	rport_make(&lte, "lte");
+	rport_make(&core, "core");
+	mp = rte_pktmbuf_pool_create("test_pool", 4095, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	config(&cfg, &wifi, &lte, &core);
+	cfg.ctrl_ip = IP4(10, 8, 0, 1);
+	cfg.ctrl_port = 9999;
+	cfg.sessions[0].probe_interval_ms = 20;
+	dp = dp_create(&cfg, err, sizeof(err));
+	cr_assert_not_null(dp, "dp_create: %s", err);
+	cr_assert_eq(dp_start(dp), 0);
+
+	/* 200 ms of control ticks; each probe answered 5 ms after it is seen. */
+	end = rte_get_tsc_cycles() + rte_get_tsc_hz() / 5;
+	while (rte_get_tsc_cycles() < end) {
+		struct rport *ports[2] = {&wifi, &lte};
+
+		dp_ctl_tick(dp);
+		for (unsigned p = 0; p < 2; p++) {
+			struct rte_mbuf *m;
+
+			while (rte_ring_dequeue(ports[p]->txq[0], (void **)&m) == 0) {
+				struct rte_mbuf *a = ack_for(mp, m, p);
+
+				rte_pktmbuf_free(m);
+				rte_delay_ms(5);
+				cr_assert_eq(rte_ring_enqueue(ports[p]->rx, a), 0);
+				answered[p]++;
+			}
+		}
+		rte_delay_us_block(500);
+	}
+	rte_delay_ms(20);
+	cr_assert_eq(dp_session_stats_read(dp, 1, &ss), 0);
+	dp_stop(dp);
+
+	for (unsigned p = 0; p < 2; p++) {
+		cr_assert_geq(answered[p], 3, "path %u: %u probes seen", p, answered[p]);
+		cr_assert_geq(ss.paths[p].probes_sent, answered[p]);
+		cr_assert_eq(ss.paths[p].probe_acks, answered[p], "path %u: %lu acks", p,
+			     (unsigned long)ss.paths[p].probe_acks);
+		/* Each ACK left >= 5 ms after its probe; well under the 20 ms interval. */
+		cr_assert_geq(ss.paths[p].rtt_us, 5000, "path %u rtt %u us", p, ss.paths[p].rtt_us);
+		cr_assert_lt(ss.paths[p].rtt_us, 20000, "path %u rtt %u us", p, ss.paths[p].rtt_us);
+		cr_assert_eq(ss.paths[p].probes, 0); /* ACKs are not counted as client probes */
+	}
 	dp_destroy(dp);
 	rte_mempool_free(mp);
 	rte_eal_cleanup();
