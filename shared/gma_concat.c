@@ -4,31 +4,16 @@
  * gma_decap_sdus() in gma_wire.c.
  */
 #include "gma_concat.h"
+#include "gma_util.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#define IPV4_OFF_TOTLEN 2
 #define IPV4_OFF_TTL 8
 #define IPV4_OFF_PROTO 9
 #define FLOW_SN_MASK 0xFFFFFFu
 /* IPv4 total length and struct gma_pdu offsets are 16 bits wide. */
 #define PDU_MAX_LEN 0xFFFFu
-
-static inline bool method_is_ip(enum gma_method m)
-{
-	return m == GMA_METHOD_TRAILER || m == GMA_METHOD_HEADER_IP;
-}
-
-static inline bool method_valid(enum gma_method m)
-{
-	return (unsigned)m < GMA_METHOD_COUNT;
-}
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
 
 /*
  * Flags of a PDU with two or more SDUs.  IP methods: CONCAT (FSL tells the

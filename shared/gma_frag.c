@@ -7,11 +7,11 @@
  * the receiver.  Nothing here allocates or reads a clock.
  */
 #include "gma_frag.h"
+#include "gma_util.h"
 
 #include <stdalign.h>
 #include <string.h>
 
-#define IPV4_OFF_TOTLEN 2
 #define IPV4_OFF_TTL 8
 #define IPV4_OFF_PROTO 9
 #define FLOW_SN_MASK 0xFFFFFFu
@@ -19,21 +19,6 @@
  * struct gma_pdu offsets), whatever the delivery MTU claims. */
 #define PDU_MAX_LEN 0xFFFFu
 #define REASM_MAX_SLOTS 64u
-
-static inline bool method_is_ip(enum gma_method m)
-{
-	return m == GMA_METHOD_TRAILER || m == GMA_METHOD_HEADER_IP;
-}
-
-static inline bool method_valid(enum gma_method m)
-{
-	return (unsigned)m < GMA_METHOD_COUNT;
-}
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
 
 /*
  * The flags every fragment carries.  FRAG and FLOW_SN because the receiver
@@ -50,18 +35,6 @@ static uint16_t frag_flags(enum gma_method m, uint16_t flags)
 	return flags;
 }
 
-/* IP methods: the SDU is IPv4 and its total length is the buffer's. */
-static int ipv4_sdu_check(const uint8_t *sdu, size_t sdu_len)
-{
-	int ihl = gma_ipv4_hdr_len(sdu, sdu_len);
-
-	if (ihl < 0)
-		return ihl;
-	if (rd16(sdu + IPV4_OFF_TOTLEN) != sdu_len)
-		return -GMA_ERR_IP_LEN;
-	return ihl;
-}
-
 int gma_frag_plan(enum gma_method m, const uint8_t *sdu, size_t sdu_len, size_t mtu,
 		  size_t extra_overhead, uint16_t flags, struct gma_frag_plan *plan)
 {
@@ -75,7 +48,7 @@ int gma_frag_plan(enum gma_method m, const uint8_t *sdu, size_t sdu_len, size_t 
 	if (sdu_len == 0)
 		return -GMA_ERR_TRUNCATED;
 	if (method_is_ip(m)) {
-		ihl = ipv4_sdu_check(sdu, sdu_len);
+		ihl = gma_ipv4_sdu_check(sdu, sdu_len);
 		if (ihl < 0)
 			return ihl;
 		head = (size_t)ihl;
@@ -178,7 +151,7 @@ int gma_frag_build(enum gma_method m, const struct gma_frag_plan *p, unsigned i,
 	/* The plan's head must be this SDU's real header, checked again here
 	 * because it decides what is copied into every fragment. */
 	if (method_is_ip(m)) {
-		rc = ipv4_sdu_check(sdu, sdu_len);
+		rc = gma_ipv4_sdu_check(sdu, sdu_len);
 		if (rc < 0)
 			return rc;
 		head = (size_t)rc;

@@ -4,62 +4,16 @@
  * docs/gma.md for the wire decisions (field order in headers, checksum).
  */
 #include "gma_wire.h"
+#include "gma_util.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#define IPV4_OFF_TOTLEN 2
 #define IPV4_OFF_TTL 8
 #define IPV4_OFF_PROTO 9
 #define IPV4_OFF_CKSUM 10
 #define IPV6_HDR_LEN 40u
 #define IP_MAX_LEN 0xFFFFu
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
-static inline uint32_t rd24(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void wr24(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 16);
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)v;
-}
-
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static inline bool method_is_ip(enum gma_method m)
-{
-	return m == GMA_METHOD_TRAILER || m == GMA_METHOD_HEADER_IP;
-}
-
-static inline bool method_valid(enum gma_method m)
-{
-	return (unsigned)m < GMA_METHOD_COUNT;
-}
 
 size_t gma_fields_len(uint16_t flags)
 {
@@ -332,7 +286,7 @@ void gma_ipv4_set(uint8_t *ip, size_t hdr_len, uint8_t proto, uint8_t ttl, uint1
 }
 
 /* Validates an IPv4 SDU for the IP methods; returns its header length. */
-static int ipv4_sdu_check(const uint8_t *sdu, size_t sdu_len)
+int gma_ipv4_sdu_check(const uint8_t *sdu, size_t sdu_len)
 {
 	int ihl = gma_ipv4_hdr_len(sdu, sdu_len);
 
@@ -407,7 +361,7 @@ int gma_encode(enum gma_method m, const struct gma_fields *f, const uint8_t *sdu
 		return rc + (int)sdu_len;
 	}
 
-	ihl = ipv4_sdu_check(sdu, sdu_len);
+	ihl = gma_ipv4_sdu_check(sdu, sdu_len);
 	if (ihl < 0)
 		return ihl;
 	g = ip_fields(f, sdu);
@@ -440,7 +394,7 @@ int gma_encap_trailer_inplace(const struct gma_fields *f, uint8_t *buf, size_t l
 
 	if (f == NULL || buf == NULL)
 		return -GMA_ERR_INVAL;
-	ihl = ipv4_sdu_check(buf, len);
+	ihl = gma_ipv4_sdu_check(buf, len);
 	if (ihl < 0)
 		return ihl;
 	g = ip_fields(f, buf);

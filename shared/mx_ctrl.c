@@ -27,6 +27,7 @@
  *     padding's content is ignored on receipt and zero on send.
  */
 #include "mx_ctrl.h"
+#include "gma_util.h"
 
 #include <string.h>
 
@@ -43,30 +44,6 @@
 #define R8743_KA_LEN 4u
 #define R8743_ACK_LEN 4u
 #define R8743_REQ_MIN 5u /* SN + Flag, no R-CID */
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 static int encode_up09(const struct mx_ctrl_pdu *p, uint8_t *buf, size_t cap)
 {
