@@ -146,6 +146,7 @@ struct dp_session_state {
 	uint64_t next_probe_ms;         /* control: when to ask the owner for probes */
 	struct dp_path_state paths[DP_MAX_PATHS];
 	uint64_t dl_pkts, dl_bytes, ul_pkts, ul_bytes;
+	uint64_t drops[DP_DROP_MAX];    /* packets of this session dropped, by reason */
 };
 
 /*
@@ -185,6 +186,7 @@ struct dp_txbuf {
 
 struct dp_worker_stats {
 	uint64_t drops[DP_DROP_MAX];
+	uint64_t port_drops[DP_MAX_PORTS][DP_DROP_MAX]; /* by input port (TX full: output) */
 	uint64_t rx_pkts[DP_MAX_PORTS], rx_bytes[DP_MAX_PORTS];
 	uint64_t tx_pkts[DP_MAX_PORTS], tx_bytes[DP_MAX_PORTS];
 	uint64_t handoff_out, handoff_in;
@@ -237,6 +239,7 @@ struct dp_ctx {
 	struct dp_port ports[DP_MAX_PORTS];
 	uint8_t core_idx;                /* index of the core port */
 	uint8_t n_ports_up;              /* ports started (closed at exit) */
+	uint8_t port_idx_of[RTE_MAX_ETHPORTS]; /* DPDK port id -> config index, 0xFF: not ours */
 	uint16_t n_workers;
 	struct dp_worker *workers[DP_MAX_WORKERS];
 	struct rte_hash *dl_hash;        /* anchor IPv4 (be32) -> dp_session*; lock-free readers */
@@ -281,6 +284,15 @@ void dp_worker_poll(struct dp_worker *w);
 void dp_worker_drain(struct dp_worker *w);
 void dp_tx_enqueue(struct dp_worker *w, uint8_t port_idx, struct rte_mbuf *m);
 void dp_drop(struct dp_worker *w, struct rte_mbuf *m, unsigned reason);
+
+/* A drop of a packet known to belong to a session: counted there too. */
+static inline void dp_drop_s(struct dp_worker *w, struct dp_session_state *st, struct rte_mbuf *m,
+			     unsigned reason)
+{
+	if (reason < DP_DROP_MAX)
+		st->drops[reason]++;
+	dp_drop(w, m, reason);
+}
 
 /* dp_dl.c / dp_ul.c: one packet each, after the owner check */
 const struct rte_ipv4_hdr *dp_ipv4_of(struct dp_worker *w, struct rte_mbuf *m);

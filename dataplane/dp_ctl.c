@@ -546,6 +546,9 @@ static int session_stats(struct dp_ctx *dp, uint32_t id, struct dp_session_stats
 	out->dl_bytes = s->st->dl_bytes;
 	out->ul_pkts = s->st->ul_pkts;
 	out->ul_bytes = s->st->ul_bytes;
+	out->n_drops = DP_DROP_MAX;
+	for (unsigned r = 0; r < DP_DROP_MAX; r++)
+		out->drops[r] = s->st->drops[r];
 	out->n_paths = s->cfg.n_paths;
 	for (unsigned i = 0; i < s->cfg.n_paths; i++) {
 		const struct dp_path_state *ps = &s->st->paths[i];
@@ -653,6 +656,9 @@ int dp_stats_read(struct dp_ctx *dp, struct dp_stats *out)
 	out->n_drops = DP_DROP_MAX;
 	for (unsigned r = 0; r < DP_DROP_MAX; r++)
 		out->drops[r] = t.drops[r];
+	for (unsigned p = 0; p < dp->cfg.n_ports; p++)
+		for (unsigned r = 0; r < DP_DROP_MAX; r++)
+			out->port_drops[p][r] = t.port_drops[p][r];
 	pthread_mutex_lock(&dp->ctl_lock);
 	out->n_sessions = (uint32_t)rte_hash_count(dp->id_hash);
 	pthread_mutex_unlock(&dp->ctl_lock);

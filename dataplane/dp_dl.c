@@ -195,7 +195,7 @@ void dp_dl_send(struct dp_worker *w, const struct dp_session *s, unsigned pi,
 					     DP_OUTER_LEN - RTE_ETHER_HDR_LEN, f->flags, &plan)
 			     : -GMA_ERR_MTU;
 	if (rc < 0) {
-		dp_drop(w, m, DP_DROP_TOO_BIG);
+		dp_drop_s(w, s->st, m, DP_DROP_TOO_BIG);
 		return;
 	}
 	for (unsigned i = 0; i < plan.n; i++) {
@@ -204,7 +204,7 @@ void dp_dl_send(struct dp_worker *w, const struct dp_session *s, unsigned pi,
 		uint8_t *buf;
 
 		if (fm == NULL) {
-			dp_drop(w, m, DP_DROP_NO_MBUF);
+			dp_drop_s(w, s->st, m, DP_DROP_NO_MBUF);
 			return; /* the fragments already sent are lost with it */
 		}
 		room = (uint16_t)RTE_MIN((uint32_t)rte_pktmbuf_tailroom(fm), (uint32_t)p->mtu + RTE_ETHER_HDR_LEN);
@@ -215,7 +215,7 @@ void dp_dl_send(struct dp_worker *w, const struct dp_session *s, unsigned pi,
 				    buf + DP_OUTER_LEN, room - DP_OUTER_LEN);
 		if (rc < 0) {
 			rte_pktmbuf_free(fm);
-			dp_drop(w, m, DP_DROP_GMA_BASE_ + (unsigned)-rc);
+			dp_drop_s(w, s->st, m, DP_DROP_GMA_BASE_ + (unsigned)-rc);
 			return;
 		}
 		rte_pktmbuf_trim(fm, (uint16_t)(room - DP_OUTER_LEN - rc));
@@ -252,7 +252,7 @@ void dp_dl_packet(struct dp_worker *w, const struct dp_session *s, struct rte_mb
 	ip_len = rte_be_to_cpu_16(ip->total_length);
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - ip_len)); /* Ethernet padding */
 	if (!rte_pktmbuf_is_contiguous(m) && rte_pktmbuf_linearize(m) < 0) {
-		dp_drop(w, m, DP_DROP_NO_MBUF);
+		dp_drop_s(w, s->st, m, DP_DROP_NO_MBUF);
 		return;
 	}
 
@@ -260,7 +260,7 @@ void dp_dl_packet(struct dp_worker *w, const struct dp_session *s, struct rte_mb
 			       true, s->cfg.default_flow);
 	fi = flow_index(s, fid);
 	if (s->steer_rc[fi] < 0) {
-		dp_drop(w, m, DP_DROP_NO_PATH);
+		dp_drop_s(w, s->st, m, DP_DROP_NO_PATH);
 		return;
 	}
 	fs = &s->st->flows[fi];
@@ -294,6 +294,7 @@ void dp_dl_packet(struct dp_worker *w, const struct dp_session *s, struct rte_mb
 			mm = rte_pktmbuf_copy(m, w->dp->pool, 0, UINT32_MAX);
 			if (mm == NULL) {
 				w->stats.drops[DP_DROP_NO_MBUF]++;
+				s->st->drops[DP_DROP_NO_MBUF]++;
 				continue;
 			}
 		}

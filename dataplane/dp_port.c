@@ -79,10 +79,12 @@ fail:
 
 int dp_ports_init(struct dp_ctx *dp, char *err, size_t errlen)
 {
+	memset(dp->port_idx_of, 0xFF, sizeof(dp->port_idx_of));
 	for (unsigned i = 0; i < dp->cfg.n_ports; i++) {
 		if (port_init(dp, i, err, errlen) < 0)
 			return -1;
 		dp->n_ports_up = (uint8_t)(i + 1);
+		dp->port_idx_of[dp->ports[i].port_id] = (uint8_t)i;
 		/* RX queue q of every port is polled by worker q % workers. */
 		for (uint16_t q = 0; q < dp->ports[i].n_rxq; q++) {
 			struct dp_worker *w = dp->workers[q % dp->n_workers];

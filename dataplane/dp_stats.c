@@ -63,8 +63,11 @@ void dp_stats_sum(const struct dp_ctx *dp, struct dp_worker_stats *out)
 	for (unsigned w = 0; w < dp->n_workers; w++) {
 		const struct dp_worker_stats *s = &dp->workers[w]->stats;
 
-		for (unsigned r = 0; r < DP_DROP_MAX; r++)
+		for (unsigned r = 0; r < DP_DROP_MAX; r++) {
 			out->drops[r] += s->drops[r];
+			for (unsigned p = 0; p < DP_MAX_PORTS; p++)
+				out->port_drops[p][r] += s->port_drops[p][r];
+		}
 		for (unsigned p = 0; p < DP_MAX_PORTS; p++) {
 			out->rx_pkts[p] += s->rx_pkts[p];
 			out->rx_bytes[p] += s->rx_bytes[p];
@@ -116,6 +119,11 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 		rte_tel_data_add_dict_u64(d, key, t.rx_bytes[p]);
 		snprintf(key, sizeof(key), "%s_tx_bytes", n);
 		rte_tel_data_add_dict_u64(d, key, t.tx_bytes[p]);
+		uint64_t pd = 0;
+		for (unsigned r = 0; r < DP_DROP_MAX; r++)
+			pd += t.port_drops[p][r];
+		snprintf(key, sizeof(key), "%s_drops", n);
+		rte_tel_data_add_dict_u64(d, key, pd);
 	}
 	rte_tel_data_add_dict_u64(d, "handoffs", t.handoff_out);
 	return 0;
@@ -197,6 +205,12 @@ static int tel_session(const char *cmd, const char *params, struct rte_tel_data 
 	rte_tel_data_add_dict_u64(d, "dl_bytes", ss.dl_bytes);
 	rte_tel_data_add_dict_u64(d, "ul_pkts", ss.ul_pkts);
 	rte_tel_data_add_dict_u64(d, "ul_bytes", ss.ul_bytes);
+	for (unsigned r = 0; r < ss.n_drops; r++) {
+		if (ss.drops[r] == 0)
+			continue;
+		snprintf(key, sizeof(key), "drop_%s", dp_drop_name(r));
+		rte_tel_data_add_dict_u64(d, key, ss.drops[r]);
+	}
 	for (unsigned i = 0; i < ss.n_paths; i++) {
 		const struct dp_path_stats *p = &ss.paths[i];
 

@@ -15,7 +15,12 @@
 
 void dp_drop(struct dp_worker *w, struct rte_mbuf *m, unsigned reason)
 {
-	w->stats.drops[reason < DP_DROP_MAX ? reason : DP_DROP_MAX - 1]++;
+	unsigned r = reason < DP_DROP_MAX ? reason : DP_DROP_MAX - 1;
+	uint8_t pi = m->port < RTE_MAX_ETHPORTS ? w->dp->port_idx_of[m->port] : 0xFF;
+
+	w->stats.drops[r]++;
+	if (pi < DP_MAX_PORTS)
+		w->stats.port_drops[pi][r]++;
 	rte_pktmbuf_free(m);
 }
 
@@ -31,8 +36,11 @@ static void tx_flush(struct dp_worker *w, uint8_t port_idx)
 	for (uint16_t i = 0; i < sent; i++)
 		w->stats.tx_bytes[port_idx] += rte_pktmbuf_pkt_len(b->pkts[i]);
 	w->stats.tx_pkts[port_idx] += sent;
-	for (uint16_t i = sent; i < b->n; i++)
-		dp_drop(w, b->pkts[i], DP_DROP_TX_FULL);
+	for (uint16_t i = sent; i < b->n; i++) {
+		w->stats.drops[DP_DROP_TX_FULL]++;
+		w->stats.port_drops[port_idx][DP_DROP_TX_FULL]++;
+		rte_pktmbuf_free(b->pkts[i]);
+	}
 	b->n = 0;
 }
 
@@ -73,10 +81,8 @@ static void dispatch(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx, 
 
 static uint8_t port_idx_of(const struct dp_ctx *dp, uint16_t port_id)
 {
-	for (uint8_t i = 0; i < dp->cfg.n_ports; i++)
-		if (dp->ports[i].port_id == port_id)
-			return i;
-	return 0;
+	/* Handed-off packets come from our own RX queues: always mapped. */
+	return port_id < RTE_MAX_ETHPORTS ? dp->port_idx_of[port_id] : 0;
 }
 
 /*
@@ -148,6 +154,7 @@ void dp_worker_poll(struct dp_worker *w)
 		w->stats.rx_pkts[rq->port_idx] += nb;
 		for (uint16_t i = 0; i < nb; i++) {
 			w->stats.rx_bytes[rq->port_idx] += rte_pktmbuf_pkt_len(pkts[i]);
+			pkts[i]->port = rq->port_id; /* not every PMD sets it (net_ring) */
 			dispatch(w, pkts[i], rq->port_idx, false);
 		}
 	}

@@ -95,6 +95,7 @@ struct dp_stats {
 	struct dp_worker_counters workers[DP_API_MAX_WORKERS];
 	uint16_t n_drops;                                  /* reasons: dp_drop_reason_name() */
 	uint64_t drops[DP_API_MAX_DROPS];                  /* summed over workers */
+	uint64_t port_drops[DP_API_MAX_PORTS][DP_API_MAX_DROPS]; /* by port: input (TX full: output) */
 	uint32_t n_sessions;
 };
 
@@ -124,6 +125,8 @@ struct dp_session_stats {
 	uint32_t id;
 	uint16_t owner;              /* worker index */
 	uint64_t dl_pkts, dl_bytes, ul_pkts, ul_bytes;
+	uint16_t n_drops;
+	uint64_t drops[DP_API_MAX_DROPS];  /* this session's packets dropped, by reason */
 	uint8_t n_paths;
 	struct dp_path_stats paths[DP_MAX_PATHS];
 	uint8_t n_flows;

@@ -504,6 +504,10 @@ Test(readers, counters_through_the_api_and_telemetry, .timeout = 120)
 	cr_assert_eq(rte_ring_enqueue(core.rx, stray), 0);
 	for (uint32_t i = 0; i < 6; i++)
 		cr_assert_eq(rte_ring_enqueue(wifi.rx, ul_frame(mp, 0, i)), 0);
+	/* A PDU of the session with GMA version 1: the session's drop. */
+	struct rte_mbuf *badv = ul_frame(mp, 0, 6);
+	rte_pktmbuf_mtod(badv, uint8_t *)[rte_pktmbuf_data_len(badv) - 1] |= 0x01;
+	cr_assert_eq(rte_ring_enqueue(wifi.rx, badv), 0);
 	deadline = rte_get_tsc_cycles() + 2 * rte_get_tsc_hz();
 	while ((t.got < 10 || n < 6) && rte_get_tsc_cycles() < deadline) {
 		drain(&wifi, 0, &t);
@@ -521,12 +525,17 @@ Test(readers, counters_through_the_api_and_telemetry, .timeout = 120)
 	cr_assert_eq(st.ports[2].tx_pkts, 6);
 	cr_assert_eq(st.ports[0].tx_pkts, 5);
 	cr_assert_eq(st.ports[1].tx_pkts, 5);
-	cr_assert_eq(st.ports[0].rx_pkts, 6);
+	cr_assert_eq(st.ports[0].rx_pkts, 7);
 	cr_assert_eq(st.drops[DP_DROP_NO_SESSION], 1);
+	cr_assert_eq(st.port_drops[2][DP_DROP_NO_SESSION], 1);
+	cr_assert_eq(st.port_drops[0][DP_DROP_NO_SESSION], 0);
+	cr_assert_eq(st.drops[DP_DROP_GMA_BASE_ + GMA_ERR_VERSION], 1);
+	cr_assert_eq(st.port_drops[0][DP_DROP_GMA_BASE_ + GMA_ERR_VERSION], 1);
+	cr_assert_eq(st.port_drops[1][DP_DROP_GMA_BASE_ + GMA_ERR_VERSION], 0);
 	cr_assert_str_eq(dp_drop_reason_name(DP_DROP_NO_SESSION), "no_session");
 	cr_assert_eq(st.n_workers, 1);
-	cr_assert_eq(st.workers[0].rx_pkts, 17);
-	cr_assert_eq(st.workers[0].drops, 1);
+	cr_assert_eq(st.workers[0].rx_pkts, 18);
+	cr_assert_eq(st.workers[0].drops, 2);
 	cr_assert_eq(st.n_sessions, 1);
 
 	cr_assert_eq(dp_sessions_list(dp, ids, 4, &total), 0);
@@ -536,10 +545,12 @@ Test(readers, counters_through_the_api_and_telemetry, .timeout = 120)
 	cr_assert_eq(dp_session_stats_read(dp, 1, &ss), 0);
 	cr_assert_eq(ss.dl_pkts, 10);
 	cr_assert_eq(ss.ul_pkts, 6);
+	cr_assert_eq(ss.drops[DP_DROP_GMA_BASE_ + GMA_ERR_VERSION], 1);
+	cr_assert_eq(ss.drops[DP_DROP_NO_SESSION], 0); /* not this session's packet */
 	cr_assert_eq(ss.n_paths, 2);
 	cr_assert_eq(ss.paths[0].tx_pkts, 5);
 	cr_assert_eq(ss.paths[1].tx_pkts, 5);
-	cr_assert_eq(ss.paths[0].rx_pkts, 6);
+	cr_assert_eq(ss.paths[0].rx_pkts, 6); /* the bad PDU is dropped before it counts */
 	cr_assert_eq(ss.paths[1].rx_pkts, 0);
 	cr_assert_eq(ss.n_flows, 1);
 	cr_assert_eq(ss.flows[0].in_order, 6);
@@ -549,13 +560,17 @@ Test(readers, counters_through_the_api_and_telemetry, .timeout = 120)
 	j = telemetry("/mamsgw/stats");
 	cr_assert_eq(jget(j, "core_rx_pkts"), 11);
 	cr_assert_eq(jget(j, "wifi_tx_pkts"), 5);
+	cr_assert_eq(jget(j, "core_drops"), 1);
+	cr_assert_eq(jget(j, "wifi_drops"), 1);
+	cr_assert_eq(jget(j, "lte_drops"), 0);
 	json_decref(j);
 	j = telemetry("/mamsgw/drops");
 	cr_assert_eq(jget(j, "no_session"), 1);
-	cr_assert_eq(jget(j, "gma_version"), 0);
+	cr_assert_eq(jget(j, "gma_version"), 1);
+	cr_assert_eq(jget(j, "gma_truncated"), 0);
 	json_decref(j);
 	j = telemetry("/mamsgw/workers");
-	cr_assert_eq(jget(j, "w0_rx_pkts"), 17);
+	cr_assert_eq(jget(j, "w0_rx_pkts"), 18);
 	json_decref(j);
 	j = telemetry("/mamsgw/sessions");
 	cr_assert(json_is_array(j) && json_array_size(j) == 1);
@@ -565,6 +580,7 @@ Test(readers, counters_through_the_api_and_telemetry, .timeout = 120)
 	cr_assert_eq(jget(j, "dl_pkts"), 10);
 	cr_assert_eq(jget(j, "path1_tx_pkts"), 5);
 	cr_assert_eq(jget(j, "flow0_in_order"), 6);
+	cr_assert_eq(jget(j, "drop_gma_version"), 1);
 	json_decref(j);
 
 	for (unsigned i = 0; i < n; i++)
