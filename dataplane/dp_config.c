@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Configuration parser and validator (dp_config.h; reference:
- * config/README.md).
+ * config/README.md): the schema section by section (dataplane, mx_control,
+ * reorder, reassembly, ports, sessions with their paths, flows and
+ * steering), the defaults and the entry points.  The generic JSON and text
+ * helpers it reads values with are in dp_config_json.c.
  *
  * The text is parsed into a scratch struct that is copied out only when
  * every check has passed, so a caller that reloads keeps its configuration
@@ -12,19 +15,17 @@
 #include "dp_config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "dp_config_json.h"
 #include "gma_reorder.h"
 
 #define CFG_MAX_BYTES (1u << 20) /* a config is a few KiB; refuse anything absurd */
 #define CFG_MAX_DEPTH 16u        /* the schema nests 7 deep */
-#define CFG_PATH_LEN 64u         /* "sessions[63].flows[7].steering.weights" */
-#define CFG_QUOTE_LEN 64u        /* an operator's string quoted in a message */
 
 /* Bounds taken from DPDK's default build (rte_config.h, rte_build_config.h). */
 #define CFG_MAX_WORKERS 127u       /* RTE_MAX_LCORE 128, less the main lcore */
@@ -48,16 +49,6 @@
 #define IPPROTO_NUM_UDP 17u
 #define IPPROTO_NUM_SCTP 132u
 
-struct cfg_parser {
-	char *err;
-	size_t errlen;
-};
-
-/* A string value by name (enum-like JSON strings); lists end with a NULL name. */
-struct cfg_name {
-	const char *name;
-	int value;
-};
 
 static const struct cfg_name port_roles[] = {
 	{ "access", DP_PORT_ACCESS }, { "core", DP_PORT_CORE }, { NULL, 0 },
@@ -128,436 +119,6 @@ static const char *const match_keys[] = {
 };
 static const char *const steering_keys[] = { "mode", "paths", "weights", NULL };
 
-/* ---- Messages ------------------------------------------------------------ */
-
-/* Writes "path.key: reason" (either part may be absent) and returns -1. */
-__attribute__((format(printf, 4, 5)))
-static int fail(struct cfg_parser *p, const char *path, const char *key, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (p->err == NULL || p->errlen == 0)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (key == NULL)
-		key = "";
-	if (*path == '\0' && *key == '\0')
-		snprintf(p->err, p->errlen, "%s", msg);
-	else
-		snprintf(p->err, p->errlen, "%s%s%s: %s", path, (*path && *key) ? "." : "", key, msg);
-	return -1;
-}
-
-/*
- * An operator's string for a message: cut after about 40 bytes (at a UTF-8
- * character boundary), control characters replaced so that a hostile or
- * binary value cannot garble the log line, and quoted unless it is a key
- * (the path shows keys bare).  buf holds CFG_QUOTE_LEN bytes.
- */
-static const char *clean(char *buf, const char *s, bool quoted)
-{
-	size_t i = 0, j = 0;
-
-	if (quoted)
-		buf[j++] = '"';
-	while (s[i] != '\0' && j + 5 < CFG_QUOTE_LEN &&
-	       (i < 40 || ((unsigned char)s[i] & 0xC0u) == 0x80u)) {
-		unsigned char ch = (unsigned char)s[i++];
-
-		buf[j++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-	}
-	if (s[i] != '\0') {
-		memcpy(&buf[j], "...", 3);
-		j += 3;
-	}
-	if (quoted)
-		buf[j++] = '"';
-	buf[j] = '\0';
-	return buf;
-}
-
-static const char *quote(char *buf, const char *s)
-{
-	return clean(buf, s, true);
-}
-
-/* A child's JSON path; a path longer than the buffer is cut, never overrun. */
-__attribute__((format(printf, 2, 3)))
-static void subpath(char buf[CFG_PATH_LEN], const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, CFG_PATH_LEN, fmt, ap);
-	va_end(ap);
-}
-
-static const char *type_name(const json_t *v)
-{
-	static const char *const names[] = {
-		[JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array", [JSON_STRING] = "a string",
-		[JSON_INTEGER] = "an integer", [JSON_REAL] = "a real number",
-		[JSON_TRUE] = "a boolean", [JSON_FALSE] = "a boolean", [JSON_NULL] = "null",
-	};
-
-	return names[json_typeof(v)];
-}
-
-static const char *ipv4_str(char buf[16], uint32_t a)
-{
-	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xFFu, (a >> 8) & 0xFFu, a & 0xFFu);
-	return buf;
-}
-
-static void names_list(char *buf, size_t len, const struct cfg_name *names)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (unsigned i = 0; names[i].name != NULL && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "", names[i].name);
-}
-
-/* ---- Text syntax --------------------------------------------------------- */
-
-/*
- * Dotted quad, exactly four decimal parts of 0..255.  Leading zeros are
- * refused: inet_aton() and friends read "010" as octal 8, so the operator's
- * intent is unclear.  Returns the character after the address, or NULL.
- */
-static const char *scan_ipv4(const char *s, uint32_t *out)
-{
-	uint32_t a = 0;
-
-	for (int part = 0; part < 4; part++) {
-		unsigned v = 0, digits = 0;
-
-		if (part > 0 && *s++ != '.')
-			return NULL;
-		for (; *s >= '0' && *s <= '9'; s++) {
-			if (digits == 1 && v == 0)
-				return NULL;
-			v = v * 10u + (unsigned)(*s - '0');
-			if (++digits > 3)
-				return NULL;
-		}
-		if (digits == 0 || v > 255u)
-			return NULL;
-		a = a << 8 | v;
-	}
-	*out = a;
-	return s;
-}
-
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* Six pairs of hex digits separated by colons: "02:00:00:00:01:01". */
-static bool parse_mac(const char *s, uint8_t mac[6])
-{
-	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
-
-		if (lo < 0 || s[2] != (i < 5 ? ':' : '\0'))
-			return false;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-		s += 3;
-	}
-	return true;
-}
-
-/* Decimal 0..65535 without sign or leading zeros; returns the end or NULL. */
-static const char *scan_port(const char *s, uint16_t *out)
-{
-	uint32_t v = 0;
-	const char *start = s;
-
-	for (; *s >= '0' && *s <= '9'; s++) {
-		if (s > start && v == 0)
-			return NULL;
-		v = v * 10u + (uint32_t)(*s - '0');
-		if (v > 0xFFFFu)
-			return NULL;
-	}
-	if (s == start)
-		return NULL;
-	*out = (uint16_t)v;
-	return s;
-}
-
-static bool port_name_ok(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
-			return false;
-	return true;
-}
-
-/* DPDK device arguments ("0000:03:00.0", "net_pcap0,iface=eth1") have no blanks. */
-static bool device_ok(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
-			return false;
-	return true;
-}
-
-/*
- * jansson already stops at JSON_PARSER_MAX_DEPTH (2048) levels; this tighter
- * bound rejects, with a position, nesting no valid configuration has.
- */
-static int check_depth(struct cfg_parser *p, const char *s, size_t len)
-{
-	unsigned depth = 0, line = 1, col = 0;
-	bool in_str = false;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if ((ch & 0xC0u) != 0x80u) /* a column is a character, as in jansson */
-			col++;
-		if (ch == '\n') {
-			line++;
-			col = 0;
-		} else if (in_str) {
-			if (ch == '\\')
-				i++; /* an escaped quote does not end the string */
-			else if (ch == '"')
-				in_str = false;
-		} else if (ch == '"') {
-			in_str = true;
-		} else if (ch == '{' || ch == '[') {
-			if (++depth > CFG_MAX_DEPTH)
-				return fail(p, "", NULL, "line %u, column %u: nested deeper than %u levels",
-					    line, col, CFG_MAX_DEPTH);
-		} else if ((ch == '}' || ch == ']') && depth > 0) {
-			depth--;
-		}
-	}
-	return 0;
-}
-
-/* ---- Typed field access -------------------------------------------------- */
-
-/* Every object is checked against its key list before its values are read. */
-static int check_object(struct cfg_parser *p, const json_t *o, const char *path,
-			const char *const *keys)
-{
-	const char *key;
-	json_t *v;
-
-	if (!json_is_object(o))
-		return fail(p, path, NULL, "expected an object, got %s", type_name(o));
-	json_object_foreach((json_t *)o, key, v) {
-		char known[192], q[CFG_QUOTE_LEN];
-		size_t off = 0;
-		unsigned i;
-
-		for (i = 0; keys[i] != NULL; i++)
-			if (strcmp(keys[i], key) == 0)
-				break;
-		if (keys[i] != NULL)
-			continue;
-		known[0] = '\0';
-		for (i = 0; keys[i] != NULL && off < sizeof(known); i++)
-			off += (size_t)snprintf(known + off, sizeof(known) - off, "%s%s",
-						i ? ", " : "", keys[i]);
-		return fail(p, path, clean(q, key, false), "unknown key (known keys: %s)",
-			    known);
-	}
-	return 0;
-}
-
-/* An integer in [min, max]; `limit` names the constant behind max, if any. */
-static int int_value(struct cfg_parser *p, const json_t *v, const char *path, const char *key,
-		     long long min, long long max, const char *limit, long long *out)
-{
-	long long x;
-
-	if (!json_is_integer(v))
-		return fail(p, path, key, "expected an integer, got %s", type_name(v));
-	x = json_integer_value(v);
-	if (x < min || x > max)
-		return fail(p, path, key, "%lld is out of range %lld..%lld%s%s%s", x, min, max,
-			    limit ? " (" : "", limit ? limit : "", limit ? ")" : "");
-	*out = x;
-	return 0;
-}
-
-/*
- * Field `key` of object o.  Returns 1 when present, 0 when absent (the
- * destination keeps its default) and -1 on error (a required one absent).
- */
-static int field(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
-		 bool required, const json_t **v)
-{
-	*v = json_object_get(o, key);
-	if (*v != NULL)
-		return 1;
-	return required ? fail(p, path, key, "required but missing") : 0;
-}
-
-static int get_int(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
-		   bool required, long long min, long long max, long long *out)
-{
-	const json_t *v;
-	int rc = field(p, o, path, key, required, &v);
-
-	if (rc <= 0)
-		return rc;
-	return int_value(p, v, path, key, min, max, NULL, out) < 0 ? -1 : 1;
-}
-
-/* Typed wrappers: -1 on error, else 0 with *out set or left at its default. */
-#define CFG_GET_UINT(fn, type)                                                           \
-	static int fn(struct cfg_parser *p, const json_t *o, const char *path, const char *key, \
-		      bool required, long long min, long long max, type *out)              \
-	{                                                                                \
-		long long x;                                                             \
-		int rc = get_int(p, o, path, key, required, min, max, &x);               \
-		if (rc > 0)                                                              \
-			*out = (type)x;                                                  \
-		return rc < 0 ? -1 : 0;                                                  \
-	}
-CFG_GET_UINT(get_u8, uint8_t)
-CFG_GET_UINT(get_u16, uint16_t)
-CFG_GET_UINT(get_u32, uint32_t)
-
-/* A power of 2 in [min, max]: ring and descriptor counts. */
-static int get_pow2(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
-		    long long min, long long max, const char *limit, uint32_t *out)
-{
-	const json_t *v;
-	long long x;
-
-	if (field(p, o, path, key, false, &v) <= 0)
-		return 0;
-	if (int_value(p, v, path, key, min, max, limit, &x) < 0)
-		return -1;
-	if ((x & (x - 1)) != 0)
-		return fail(p, path, key, "%lld is not a power of 2", x);
-	*out = (uint32_t)x;
-	return 0;
-}
-
-static int get_bool(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
-		    bool *out)
-{
-	const json_t *v;
-
-	if (field(p, o, path, key, false, &v) <= 0)
-		return 0;
-	if (!json_is_boolean(v))
-		return fail(p, path, key, "expected true or false, got %s", type_name(v));
-	*out = json_is_true(v);
-	return 0;
-}
-
-/* Returns 1 with *out set, 0 when absent and optional, -1 on error. */
-static int get_str(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
-		   bool required, const char **out)
-{
-	const json_t *v;
-	int rc = field(p, o, path, key, required, &v);
-
-	if (rc <= 0)
-		return rc;
-	if (!json_is_string(v))
-		return fail(p, path, key, "expected a string, got %s", type_name(v));
-	*out = json_string_value(v);
-	return 1;
-}
-
-static int get_name(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
-		    bool required, const struct cfg_name *names, int *out)
-{
-	const char *s;
-	char q[CFG_QUOTE_LEN], list[128];
-	int rc = get_str(p, o, path, key, required, &s);
-
-	if (rc <= 0)
-		return rc;
-	for (unsigned i = 0; names[i].name != NULL; i++) {
-		if (strcmp(names[i].name, s) == 0) {
-			*out = names[i].value;
-			return 0;
-		}
-	}
-	names_list(list, sizeof(list), names);
-	return fail(p, path, key, "%s is not one of %s", quote(q, s), list);
-}
-
-/* A required address must not be 0.0.0.0: that is "unspecified", never a peer. */
-static int get_ipv4(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
-		    bool required, uint32_t *out)
-{
-	const char *s, *end;
-	char q[CFG_QUOTE_LEN];
-	uint32_t a;
-	int rc = get_str(p, o, path, key, required, &s);
-
-	if (rc <= 0)
-		return rc;
-	end = scan_ipv4(s, &a);
-	if (end == NULL || *end != '\0')
-		return fail(p, path, key, "%s is not an IPv4 address", quote(q, s));
-	if (required && a == 0)
-		return fail(p, path, key, "0.0.0.0 is not a usable address");
-	*out = a;
-	return 0;
-}
-
-static int get_mac(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
-		   bool required, uint8_t mac[6])
-{
-	static const uint8_t zero[6];
-	const char *s;
-	char q[CFG_QUOTE_LEN];
-	uint8_t m[6];
-	int rc = get_str(p, o, path, key, required, &s);
-
-	if (rc <= 0)
-		return rc;
-	if (!parse_mac(s, m))
-		return fail(p, path, key, "%s is not a MAC address (six hex pairs: 02:00:00:00:00:01)",
-			    quote(q, s));
-	if (memcmp(m, zero, sizeof(zero)) == 0)
-		return fail(p, path, key, "00:00:00:00:00:00 is not a usable MAC address");
-	memcpy(mac, m, 6);
-	return 0;
-}
-
-/* An array of at most `max` elements (`limit` names that constant). */
-static int get_array(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
-		     bool required, size_t max, const char *limit, const json_t **out)
-{
-	const json_t *v;
-	int rc = field(p, o, path, key, required, &v);
-
-	*out = NULL;
-	if (rc <= 0)
-		return rc;
-	if (!json_is_array(v))
-		return fail(p, path, key, "expected an array, got %s", type_name(v));
-	if (json_array_size(v) > max)
-		return fail(p, path, key, "%zu entries, more than %s%s%zu%s", json_array_size(v),
-			    limit ? limit : "", limit ? " (" : "", max, limit ? ")" : "");
-	*out = v;
-	return 0;
-}
-
 /* ---- Global sections ----------------------------------------------------- */
 
 static int parse_dataplane(struct cfg_parser *p, const json_t *o, struct dp_config *c)
@@ -565,24 +126,25 @@ static int parse_dataplane(struct cfg_parser *p, const json_t *o, struct dp_conf
 	const char *dp = "dataplane";
 	uint32_t rx = c->rx_desc, tx = c->tx_desc;
 
-	if (check_object(p, o, dp, dataplane_keys) ||
-	    get_u16(p, o, dp, "workers", false, 1, CFG_MAX_WORKERS, &c->workers) ||
-	    get_u32(p, o, dp, "mbufs", false, 1, UINT32_MAX, &c->mbufs) ||
-	    get_u16(p, o, dp, "mbuf_cache", false, 0, CFG_MAX_MBUF_CACHE, &c->mbuf_cache) ||
-	    get_pow2(p, o, dp, "rx_desc", 16, CFG_MAX_DESC, NULL, &rx) ||
-	    get_pow2(p, o, dp, "tx_desc", 16, CFG_MAX_DESC, NULL, &tx) ||
-	    get_u16(p, o, dp, "burst", false, 1, 64, &c->burst) ||
-	    get_u32(p, o, dp, "max_sessions", false, 1, CFG_MAX_SESSIONS, &c->max_sessions) ||
-	    get_pow2(p, o, dp, "handoff_ring", 2, CFG_MAX_RING, NULL, &c->handoff_ring) ||
-	    get_pow2(p, o, dp, "ctrl_ring", 2, CFG_MAX_RING, NULL, &c->ctrl_ring))
+	if (cfg_check_object(p, o, dp, dataplane_keys) ||
+	    cfg_get_u16(p, o, dp, "workers", false, 1, CFG_MAX_WORKERS, &c->workers) ||
+	    cfg_get_u32(p, o, dp, "mbufs", false, 1, UINT32_MAX, &c->mbufs) ||
+	    cfg_get_u16(p, o, dp, "mbuf_cache", false, 0, CFG_MAX_MBUF_CACHE, &c->mbuf_cache) ||
+	    cfg_get_pow2(p, o, dp, "rx_desc", 16, CFG_MAX_DESC, NULL, &rx) ||
+	    cfg_get_pow2(p, o, dp, "tx_desc", 16, CFG_MAX_DESC, NULL, &tx) ||
+	    cfg_get_u16(p, o, dp, "burst", false, 1, 64, &c->burst) ||
+	    cfg_get_u32(p, o, dp, "max_sessions", false, 1, CFG_MAX_SESSIONS, &c->max_sessions) ||
+	    cfg_get_pow2(p, o, dp, "handoff_ring", 2, CFG_MAX_RING, NULL, &c->handoff_ring) ||
+	    cfg_get_pow2(p, o, dp, "ctrl_ring", 2, CFG_MAX_RING, NULL, &c->ctrl_ring))
 		return -1;
 	c->rx_desc = (uint16_t)rx;
 	c->tx_desc = (uint16_t)tx;
 	/* rte_mempool_create() refuses a cache whose flush threshold (1.5 x the
 	 * cache) exceeds the pool: say so here rather than at EAL start. */
 	if ((uint64_t)c->mbuf_cache * 3u / 2u > c->mbufs)
-		return fail(p, dp, "mbuf_cache", "%u needs mbufs >= %u (1.5 x the cache), mbufs is %u",
-			    c->mbuf_cache, c->mbuf_cache * 3u / 2u, c->mbufs);
+		return cfg_fail(p, dp, "mbuf_cache",
+				"%u needs mbufs >= %u (1.5 x the cache), mbufs is %u",
+				c->mbuf_cache, c->mbuf_cache * 3u / 2u, c->mbufs);
 	return 0;
 }
 
@@ -595,27 +157,28 @@ static int parse_globals(struct cfg_parser *p, const json_t *root, struct dp_con
 		return -1;
 	o = json_object_get(root, "mx_control");
 	if (o != NULL &&
-	    (check_object(p, o, "mx_control", mx_control_keys) ||
-	     get_ipv4(p, o, "mx_control", "ip", false, &c->ctrl_ip) ||
-	     get_u16(p, o, "mx_control", "port", false, 1, UINT16_MAX, &c->ctrl_port)))
+	    (cfg_check_object(p, o, "mx_control", mx_control_keys) ||
+	     cfg_get_ipv4(p, o, "mx_control", "ip", false, &c->ctrl_ip) ||
+	     cfg_get_u16(p, o, "mx_control", "port", false, 1, UINT16_MAX, &c->ctrl_port)))
 		return -1;
 	o = json_object_get(root, "reorder");
 	if (o != NULL &&
-	    (check_object(p, o, "reorder", reorder_keys) ||
-	     get_pow2(p, o, "reorder", "window", 2, GMA_REORDER_MAX_WINDOW,
-		      "GMA_REORDER_MAX_WINDOW", &c->reorder_window) ||
-	     get_u32(p, o, "reorder", "timeout_ms", false, 1, CFG_MAX_TIMEOUT_MS,
-		     &c->reorder_timeout_ms) ||
-	     get_bool(p, o, "reorder", "deliver_late", &c->reorder_deliver_late)))
+	    (cfg_check_object(p, o, "reorder", reorder_keys) ||
+	     cfg_get_pow2(p, o, "reorder", "window", 2, GMA_REORDER_MAX_WINDOW,
+			  "GMA_REORDER_MAX_WINDOW", &c->reorder_window) ||
+	     cfg_get_u32(p, o, "reorder", "timeout_ms", false, 1, CFG_MAX_TIMEOUT_MS,
+			 &c->reorder_timeout_ms) ||
+	     cfg_get_bool(p, o, "reorder", "deliver_late", &c->reorder_deliver_late)))
 		return -1;
 	o = json_object_get(root, "reassembly");
 	if (o != NULL &&
-	    (check_object(p, o, "reassembly", reassembly_keys) ||
-	     get_u32(p, o, "reassembly", "timeout_ms", false, 1, CFG_MAX_TIMEOUT_MS,
-		     &c->reasm_timeout_ms) ||
-	     get_u32(p, o, "reassembly", "max_bytes", false, CFG_MIN_REASM_BYTES,
-		     CFG_MAX_REASM_BYTES, &c->reasm_max_bytes) ||
-	     get_u16(p, o, "reassembly", "slots", false, 1, CFG_MAX_REASM_SLOTS, &c->reasm_slots)))
+	    (cfg_check_object(p, o, "reassembly", reassembly_keys) ||
+	     cfg_get_u32(p, o, "reassembly", "timeout_ms", false, 1, CFG_MAX_TIMEOUT_MS,
+			 &c->reasm_timeout_ms) ||
+	     cfg_get_u32(p, o, "reassembly", "max_bytes", false, CFG_MIN_REASM_BYTES,
+			 CFG_MAX_REASM_BYTES, &c->reasm_max_bytes) ||
+	     cfg_get_u16(p, o, "reassembly", "slots", false, 1, CFG_MAX_REASM_SLOTS,
+			 &c->reasm_slots)))
 		return -1;
 	return 0;
 }
@@ -629,25 +192,26 @@ static int parse_gma_ports(struct cfg_parser *p, const json_t *o, const char *pa
 	const json_t *a;
 	size_t n;
 
-	if (get_array(p, o, path, "gma_udp_ports", pc->role == DP_PORT_ACCESS, DP_MAX_GMA_PORTS,
-		      "DP_MAX_GMA_PORTS", &a))
+	if (cfg_get_array(p, o, path, "gma_udp_ports", pc->role == DP_PORT_ACCESS, DP_MAX_GMA_PORTS,
+			  "DP_MAX_GMA_PORTS", &a))
 		return -1;
 	if (a == NULL)
 		return 0;
 	if (pc->role != DP_PORT_ACCESS)
-		return fail(p, path, "gma_udp_ports", "a core port carries plain IP, not GMA");
+		return cfg_fail(p, path, "gma_udp_ports", "a core port carries plain IP, not GMA");
 	n = json_array_size(a);
 	if (n == 0)
-		return fail(p, path, "gma_udp_ports", "an access port needs at least one GMA UDP port");
+		return cfg_fail(p, path, "gma_udp_ports",
+				"an access port needs at least one GMA UDP port");
 	for (size_t i = 0; i < n; i++) {
 		long long x;
 
-		subpath(ep, "%s.gma_udp_ports[%zu]", path, i);
-		if (int_value(p, json_array_get(a, i), ep, NULL, 1, UINT16_MAX, NULL, &x))
+		cfg_subpath(ep, "%s.gma_udp_ports[%zu]", path, i);
+		if (cfg_int_value(p, json_array_get(a, i), ep, NULL, 1, UINT16_MAX, NULL, &x))
 			return -1;
 		for (size_t j = 0; j < i; j++)
 			if (pc->gma_ports[j] == x)
-				return fail(p, ep, NULL, "%lld is listed twice", x);
+				return cfg_fail(p, ep, NULL, "%lld is listed twice", x);
 		pc->gma_ports[i] = (uint16_t)x;
 	}
 	pc->n_gma_ports = (uint8_t)n;
@@ -661,31 +225,31 @@ static int parse_port(struct cfg_parser *p, const json_t *o, const char *path,
 	char q[CFG_QUOTE_LEN];
 	int role;
 
-	if (check_object(p, o, path, port_keys) ||
-	    get_str(p, o, path, "name", true, &name) < 0)
+	if (cfg_check_object(p, o, path, port_keys) ||
+	    cfg_get_str(p, o, path, "name", true, &name) < 0)
 		return -1;
-	if (*name == '\0' || strlen(name) >= DP_NAME_LEN || !port_name_ok(name))
-		return fail(p, path, "name", "%s: want 1..%u characters of A-Z a-z 0-9 _ - .",
-			    quote(q, name), DP_NAME_LEN - 1);
-	if (get_str(p, o, path, "device", true, &dev) < 0)
+	if (*name == '\0' || strlen(name) >= DP_NAME_LEN || !cfg_port_name_ok(name))
+		return cfg_fail(p, path, "name", "%s: want 1..%u characters of A-Z a-z 0-9 _ - .",
+				cfg_quote(q, name), DP_NAME_LEN - 1);
+	if (cfg_get_str(p, o, path, "device", true, &dev) < 0)
 		return -1;
-	if (*dev == '\0' || strlen(dev) >= DP_DEV_LEN || !device_ok(dev))
-		return fail(p, path, "device", "%s: want 1..%u printable characters, no blanks",
-			    quote(q, dev), DP_DEV_LEN - 1);
+	if (*dev == '\0' || strlen(dev) >= DP_DEV_LEN || !cfg_device_ok(dev))
+		return cfg_fail(p, path, "device", "%s: want 1..%u printable characters, no blanks",
+				cfg_quote(q, dev), DP_DEV_LEN - 1);
 	snprintf(pc->name, sizeof(pc->name), "%s", name);
 	snprintf(pc->device, sizeof(pc->device), "%s", dev);
-	if (get_name(p, o, path, "role", true, port_roles, &role))
+	if (cfg_get_name(p, o, path, "role", true, port_roles, &role))
 		return -1;
 	pc->role = (enum dp_port_role)role;
-	if (get_ipv4(p, o, path, "ipv4", true, &pc->ipv4) ||
-	    get_mac(p, o, path, "mac", false, pc->mac) ||
-	    get_mac(p, o, path, "next_hop_mac", true, pc->next_hop_mac) ||
-	    get_u16(p, o, path, "rx_queues", false, 0, CFG_MAX_RX_QUEUES, &pc->rx_queues) ||
+	if (cfg_get_ipv4(p, o, path, "ipv4", true, &pc->ipv4) ||
+	    cfg_get_mac(p, o, path, "mac", false, pc->mac) ||
+	    cfg_get_mac(p, o, path, "next_hop_mac", true, pc->next_hop_mac) ||
+	    cfg_get_u16(p, o, path, "rx_queues", false, 0, CFG_MAX_RX_QUEUES, &pc->rx_queues) ||
 	    parse_gma_ports(p, o, path, pc))
 		return -1;
 	/* The gateway's own address is a frame's source: a group bit there is invalid. */
 	if (pc->mac[0] & 1u)
-		return fail(p, path, "mac", "a multicast address cannot be a port's own MAC");
+		return cfg_fail(p, path, "mac", "a multicast address cannot be a port's own MAC");
 	return 0;
 }
 
@@ -695,27 +259,29 @@ static int parse_ports(struct cfg_parser *p, const json_t *root, struct dp_confi
 	const json_t *a;
 	int core = -1, access = -1;
 
-	if (get_array(p, root, "", "ports", true, DP_MAX_PORTS, "DP_MAX_PORTS", &a))
+	if (cfg_get_array(p, root, "", "ports", true, DP_MAX_PORTS, "DP_MAX_PORTS", &a))
 		return -1;
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		struct dp_port_cfg *pc = &c->ports[i];
 		char q[CFG_QUOTE_LEN];
 
-		subpath(pp, "ports[%zu]", i);
+		cfg_subpath(pp, "ports[%zu]", i);
 		if (parse_port(p, json_array_get(a, i), pp, pc))
 			return -1;
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(c->ports[j].name, pc->name) == 0)
-				return fail(p, pp, "name", "%s is already the name of ports[%zu]",
-					    quote(q, pc->name), j);
+				return cfg_fail(p, pp, "name",
+						"%s is already the name of ports[%zu]",
+						cfg_quote(q, pc->name), j);
 			if (strcmp(c->ports[j].device, pc->device) == 0)
-				return fail(p, pp, "device", "%s is already the device of ports[%zu]",
-					    quote(q, pc->device), j);
+				return cfg_fail(p, pp, "device",
+						"%s is already the device of ports[%zu]",
+						cfg_quote(q, pc->device), j);
 		}
 		if (pc->role == DP_PORT_CORE) {
 			if (core >= 0)
-				return fail(p, pp, "role", "a second core port (ports[%d] is the core "
-					    "port; exactly one is allowed)", core);
+				return cfg_fail(p, pp, "role", "a second core port (ports[%d] "
+						"is the core port; exactly one is allowed)", core);
 			core = (int)i;
 		} else if (access < 0) {
 			access = (int)i;
@@ -723,9 +289,11 @@ static int parse_ports(struct cfg_parser *p, const json_t *root, struct dp_confi
 		c->n_ports = (uint8_t)(i + 1);
 	}
 	if (core < 0)
-		return fail(p, "ports", NULL, "no core port (exactly one must have role \"core\")");
+		return cfg_fail(p, "ports", NULL,
+				"no core port (exactly one must have role \"core\")");
 	if (access < 0)
-		return fail(p, "ports", NULL, "no access port (at least one must have role \"access\")");
+		return cfg_fail(p, "ports", NULL,
+				"no access port (at least one must have role \"access\")");
 	return 0;
 }
 
@@ -739,98 +307,35 @@ static int parse_path(struct cfg_parser *p, const json_t *o, const char *path,
 	char q[CFG_QUOTE_LEN];
 	int idx;
 
-	if (check_object(p, o, path, path_keys) ||
-	    get_u8(p, o, path, "conn_id", true, 0, CFG_MAX_CONN_ID, &pc->conn_id) ||
-	    get_str(p, o, path, "port", true, &name) < 0)
+	if (cfg_check_object(p, o, path, path_keys) ||
+	    cfg_get_u8(p, o, path, "conn_id", true, 0, CFG_MAX_CONN_ID, &pc->conn_id) ||
+	    cfg_get_str(p, o, path, "port", true, &name) < 0)
 		return -1;
 	idx = dp_config_port_index(c, name);
 	if (idx < 0)
-		return fail(p, path, "port", "no port named %s", quote(q, name));
+		return cfg_fail(p, path, "port", "no port named %s", cfg_quote(q, name));
 	port = &c->ports[idx];
 	if (port->role != DP_PORT_ACCESS)
-		return fail(p, path, "port", "%s is the core port; a path needs an access port",
-			    quote(q, name));
+		return cfg_fail(p, path, "port", "%s is the core port; a path needs an access port",
+				cfg_quote(q, name));
 	pc->port = (uint8_t)idx;
 	pc->gw_port = port->gma_ports[0];
 	pc->mtu = 1500;
 	pc->up = true;
-	if (get_ipv4(p, o, path, "client_ip", true, &pc->client_ip) ||
-	    get_u16(p, o, path, "client_port", true, 1, UINT16_MAX, &pc->client_port) ||
-	    get_u16(p, o, path, "gw_port", false, 1, UINT16_MAX, &pc->gw_port) ||
-	    get_u16(p, o, path, "mtu", false, CFG_MIN_MTU, CFG_MAX_MTU, &pc->mtu) ||
-	    get_bool(p, o, path, "up", &pc->up))
+	if (cfg_get_ipv4(p, o, path, "client_ip", true, &pc->client_ip) ||
+	    cfg_get_u16(p, o, path, "client_port", true, 1, UINT16_MAX, &pc->client_port) ||
+	    cfg_get_u16(p, o, path, "gw_port", false, 1, UINT16_MAX, &pc->gw_port) ||
+	    cfg_get_u16(p, o, path, "mtu", false, CFG_MIN_MTU, CFG_MAX_MTU, &pc->mtu) ||
+	    cfg_get_bool(p, o, path, "up", &pc->up))
 		return -1;
 	for (unsigned i = 0; i < port->n_gma_ports; i++)
 		if (port->gma_ports[i] == pc->gw_port)
 			return 0;
-	return fail(p, path, "gw_port", "%u is not one of ports[%d].gma_udp_ports", pc->gw_port,
-		    idx);
+	return cfg_fail(p, path, "gw_port", "%u is not one of ports[%d].gma_udp_ports", pc->gw_port,
+			idx);
 }
 
 /* ---- Sessions: flows ----------------------------------------------------- */
-
-/* "a.b.c.d" (a /32) or "a.b.c.d/n"; host bits beyond the prefix are refused. */
-static int get_prefix(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
-		      uint32_t *ip, uint32_t *mask)
-{
-	const char *s, *end;
-	char q[CFG_QUOTE_LEN];
-	unsigned len = 32;
-	uint16_t n;
-	uint32_t a, m;
-	int rc = get_str(p, o, path, key, false, &s);
-
-	if (rc <= 0)
-		return rc;
-	end = scan_ipv4(s, &a);
-	if (end != NULL && *end == '/') {
-		end = scan_port(end + 1, &n);
-		len = n;
-	}
-	if (end == NULL || *end != '\0' || len > 32)
-		return fail(p, path, key, "%s is not an IPv4 address or prefix (a.b.c.d or a.b.c.d/n)",
-			    quote(q, s));
-	m = len == 0 ? 0 : UINT32_MAX << (32 - len);
-	if (a & ~m)
-		return fail(p, path, key, "%s has bits set beyond the /%u prefix",
-			    quote(q, s), len);
-	*ip = a;
-	*mask = m;
-	return 0;
-}
-
-/* A port range: an integer, or a string "low-high" (or "port"). */
-static int get_ports(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
-		     uint16_t *min, uint16_t *max)
-{
-	const json_t *v;
-	const char *end;
-	char q[CFG_QUOTE_LEN];
-	long long x;
-
-	if (field(p, o, path, key, false, &v) <= 0)
-		return 0;
-	if (json_is_integer(v)) {
-		if (int_value(p, v, path, key, 0, UINT16_MAX, NULL, &x))
-			return -1;
-		*min = *max = (uint16_t)x;
-		return 0;
-	}
-	if (!json_is_string(v))
-		return fail(p, path, key, "expected a port (integer) or a range (\"low-high\"), got %s",
-			    type_name(v));
-	end = scan_port(json_string_value(v), min);
-	*max = *min;
-	if (end != NULL && *end == '-')
-		end = scan_port(end + 1, max);
-	if (end == NULL || *end != '\0')
-		return fail(p, path, key, "%s is not a port range (\"low-high\", 0..65535)",
-			    quote(q, json_string_value(v)));
-	if (*min > *max)
-		return fail(p, path, key, "%s: low end above high end",
-			    quote(q, json_string_value(v)));
-	return 0;
-}
 
 static int parse_match(struct cfg_parser *p, const json_t *o, const char *path,
 		       struct gma_tft *t)
@@ -839,27 +344,28 @@ static int parse_match(struct cfg_parser *p, const json_t *o, const char *path,
 	long long x = 0;
 	int proto, rc;
 
-	if (check_object(p, o, path, match_keys) ||
-	    get_prefix(p, o, path, "remote_ip", &t->remote_ip, &t->remote_mask) ||
-	    get_prefix(p, o, path, "local_ip", &t->local_ip, &t->local_mask))
+	if (cfg_check_object(p, o, path, match_keys) ||
+	    cfg_get_prefix(p, o, path, "remote_ip", &t->remote_ip, &t->remote_mask) ||
+	    cfg_get_prefix(p, o, path, "local_ip", &t->local_ip, &t->local_mask))
 		return -1;
-	if (field(p, o, path, "proto", false, &v) > 0) {
+	if (cfg_field(p, o, path, "proto", false, &v) > 0) {
 		if (json_is_integer(v)) {
 			/* 0 would read as "any" in gma_tft: leave proto out for that. */
-			if (int_value(p, v, path, "proto", 1, 255, NULL, &x))
+			if (cfg_int_value(p, v, path, "proto", 1, 255, NULL, &x))
 				return -1;
 			t->proto = (uint8_t)x;
 		} else if (json_is_string(v)) {
-			if (get_name(p, o, path, "proto", true, ip_protos, &proto))
+			if (cfg_get_name(p, o, path, "proto", true, ip_protos, &proto))
 				return -1;
 			t->proto = (uint8_t)proto;
 		} else {
-			return fail(p, path, "proto", "expected a protocol name or number, got %s",
-				    type_name(v));
+			return cfg_fail(p, path, "proto",
+					"expected a protocol name or number, got %s",
+					cfg_type_name(v));
 		}
 	}
-	if (get_ports(p, o, path, "remote_ports", &t->remote_port_min, &t->remote_port_max) ||
-	    get_ports(p, o, path, "local_ports", &t->local_port_min, &t->local_port_max))
+	if (cfg_get_ports(p, o, path, "remote_ports", &t->remote_port_min, &t->remote_port_max) ||
+	    cfg_get_ports(p, o, path, "local_ports", &t->local_port_min, &t->local_port_max))
 		return -1;
 	if (t->proto != 0 && t->proto != IPPROTO_NUM_TCP && t->proto != IPPROTO_NUM_UDP &&
 	    t->proto != IPPROTO_NUM_SCTP) {
@@ -867,10 +373,10 @@ static int parse_match(struct cfg_parser *p, const json_t *o, const char *path,
 				  json_object_get(o, "local_ports") ? "local_ports" : NULL;
 
 		if (key != NULL)
-			return fail(p, path, key, "protocol %u has no ports (only tcp, udp, sctp)",
-				    t->proto);
+			return cfg_fail(p, path, key,
+					"protocol %u has no ports (only tcp, udp, sctp)", t->proto);
 	}
-	rc = get_int(p, o, path, "dscp", false, 0, 63, &x);
+	rc = cfg_get_int(p, o, path, "dscp", false, 0, 63, &x);
 	if (rc < 0)
 		return -1;
 	t->dscp_match = rc > 0;
@@ -896,32 +402,34 @@ static int parse_weights(struct cfg_parser *p, const json_t *o, const char *path
 	const json_t *a;
 	unsigned sum = 0, g = 0;
 
-	if (get_array(p, o, path, "weights", st->mode == GMA_STEER_SPLIT, GMA_STEER_MAX_PATHS,
-		      "GMA_STEER_MAX_PATHS", &a))
+	if (cfg_get_array(p, o, path, "weights", st->mode == GMA_STEER_SPLIT, GMA_STEER_MAX_PATHS,
+			  "GMA_STEER_MAX_PATHS", &a))
 		return -1;
 	if (a == NULL)
 		return 0;
 	if (st->mode != GMA_STEER_SPLIT)
-		return fail(p, path, "weights", "only mode \"split\" takes weights");
+		return cfg_fail(p, path, "weights", "only mode \"split\" takes weights");
 	if (json_array_size(a) != st->n)
-		return fail(p, path, "weights", "%zu weights for %u paths", json_array_size(a), st->n);
+		return cfg_fail(p, path, "weights", "%zu weights for %u paths",
+				json_array_size(a), st->n);
 	for (unsigned i = 0; i < st->n; i++) {
 		long long x;
 
-		subpath(ep, "%s.weights[%u]", path, i);
-		if (int_value(p, json_array_get(a, i), ep, NULL, 0, UINT16_MAX, NULL, &x))
+		cfg_subpath(ep, "%s.weights[%u]", path, i);
+		if (cfg_int_value(p, json_array_get(a, i), ep, NULL, 0, UINT16_MAX, NULL, &x))
 			return -1;
 		st->weight[i] = (uint16_t)x;
 		sum += (unsigned)x;
 		g = gcd(g, (unsigned)x);
 	}
 	if (sum == 0)
-		return fail(p, path, "weights", "all weights are 0");
+		return cfg_fail(p, path, "weights", "all weights are 0");
 	/* gma_steer_build() lays the cycle out once; any subset of up paths
 	 * gives a cycle no longer than this one. */
 	if (sum / g > GMA_STEER_MAX_CYCLE)
-		return fail(p, path, "weights", "reduced by their gcd they sum to %u, more than "
-			    "GMA_STEER_MAX_CYCLE (%u)", sum / g, GMA_STEER_MAX_CYCLE);
+		return cfg_fail(p, path, "weights", "reduced by their gcd they sum to %u, "
+				"more than GMA_STEER_MAX_CYCLE (%u)", sum / g,
+				GMA_STEER_MAX_CYCLE);
 	return 0;
 }
 
@@ -933,28 +441,31 @@ static int parse_steering(struct cfg_parser *p, const json_t *o, const char *pat
 	const json_t *a;
 	int mode;
 
-	if (check_object(p, o, path, steering_keys) ||
-	    get_name(p, o, path, "mode", true, steer_modes, &mode))
+	if (cfg_check_object(p, o, path, steering_keys) ||
+	    cfg_get_name(p, o, path, "mode", true, steer_modes, &mode))
 		return -1;
 	st->mode = (enum gma_steer_mode)mode;
-	if (get_array(p, o, path, "paths", true, GMA_STEER_MAX_PATHS, "GMA_STEER_MAX_PATHS", &a))
+	if (cfg_get_array(p, o, path, "paths", true, GMA_STEER_MAX_PATHS,
+			  "GMA_STEER_MAX_PATHS", &a))
 		return -1;
 	if (json_array_size(a) == 0)
-		return fail(p, path, "paths", "at least one conn_id is needed");
+		return cfg_fail(p, path, "paths", "at least one conn_id is needed");
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		long long cid;
 		unsigned j;
 
-		subpath(ep, "%s.paths[%zu]", path, i);
-		if (int_value(p, json_array_get(a, i), ep, NULL, 0, CFG_MAX_CONN_ID, NULL, &cid))
+		cfg_subpath(ep, "%s.paths[%zu]", path, i);
+		if (cfg_int_value(p, json_array_get(a, i), ep, NULL, 0, CFG_MAX_CONN_ID,
+				  NULL, &cid))
 			return -1;
 		for (j = 0; j < s->n_paths && s->paths[j].conn_id != cid; j++)
 			;
 		if (j == s->n_paths)
-			return fail(p, ep, NULL, "the session has no path with conn_id %lld", cid);
+			return cfg_fail(p, ep, NULL, "the session has no path with conn_id %lld",
+					cid);
 		for (size_t k = 0; k < i; k++)
 			if (st->path[k] == j)
-				return fail(p, ep, NULL, "conn_id %lld is listed twice", cid);
+				return cfg_fail(p, ep, NULL, "conn_id %lld is listed twice", cid);
 		st->path[i] = (uint8_t)j;
 	}
 	st->n = (uint8_t)json_array_size(a);
@@ -976,17 +487,17 @@ static int parse_flow(struct cfg_parser *p, const json_t *o, const char *path,
 	char sub[CFG_PATH_LEN];
 	const json_t *v;
 
-	if (check_object(p, o, path, flow_keys) ||
-	    get_u8(p, o, path, "flow_id", true, 0, UINT8_MAX, &fc->flow_id))
+	if (cfg_check_object(p, o, path, flow_keys) ||
+	    cfg_get_u8(p, o, path, "flow_id", true, 0, UINT8_MAX, &fc->flow_id))
 		return -1;
 	tft_any(&fc->tft, fc->flow_id);
 	v = json_object_get(o, "match");
-	subpath(sub, "%s.match", path);
+	cfg_subpath(sub, "%s.match", path);
 	if (v != NULL && parse_match(p, v, sub, &fc->tft))
 		return -1;
-	if (field(p, o, path, "steering", true, &v) < 0)
+	if (cfg_field(p, o, path, "steering", true, &v) < 0)
 		return -1;
-	subpath(sub, "%s.steering", path);
+	cfg_subpath(sub, "%s.steering", path);
 	return parse_steering(p, v, sub, s, &fc->steer);
 }
 
@@ -998,7 +509,7 @@ static int parse_dl_fields(struct cfg_parser *p, const json_t *o, const char *pa
 	char ep[CFG_PATH_LEN], q[CFG_QUOTE_LEN], list[128];
 	const json_t *a;
 
-	if (get_array(p, o, path, "dl_fields", false, 8, NULL, &a))
+	if (cfg_get_array(p, o, path, "dl_fields", false, 8, NULL, &a))
 		return -1;
 	if (a == NULL)
 		return 0;
@@ -1007,22 +518,25 @@ static int parse_dl_fields(struct cfg_parser *p, const json_t *o, const char *pa
 		const json_t *v = json_array_get(a, i);
 		unsigned j;
 
-		subpath(ep, "%s.dl_fields[%zu]", path, i);
+		cfg_subpath(ep, "%s.dl_fields[%zu]", path, i);
 		if (!json_is_string(v))
-			return fail(p, ep, NULL, "expected a field name, got %s", type_name(v));
+			return cfg_fail(p, ep, NULL, "expected a field name, got %s",
+					cfg_type_name(v));
 		for (j = 0; dl_field_names[j].name != NULL; j++)
 			if (strcmp(dl_field_names[j].name, json_string_value(v)) == 0)
 				break;
-		quote(q, json_string_value(v));
+		cfg_quote(q, json_string_value(v));
 		if (dl_field_names[j].name == NULL) {
-			names_list(list, sizeof(list), dl_field_names);
-			return fail(p, ep, NULL, "%s is not one of %s (concatenation is set per PDU)",
-				    q, list);
+			cfg_names_list(list, sizeof(list), dl_field_names);
+			return cfg_fail(p, ep, NULL,
+					"%s is not one of %s (concatenation is set per PDU)",
+					q, list);
 		}
 		if (s->dl_flags & dl_field_names[j].value)
-			return fail(p, ep, NULL, "%s is listed twice", q);
+			return cfg_fail(p, ep, NULL, "%s is listed twice", q);
 		if (dl_field_names[j].value == GMA_F_TTL && s->method == GMA_METHOD_NONIP)
-			return fail(p, ep, NULL, "method \"nonip\" has no TTL field (RFC 9188 4.3)");
+			return cfg_fail(p, ep, NULL,
+					"method \"nonip\" has no TTL field (RFC 9188 4.3)");
 		s->dl_flags |= (uint16_t)dl_field_names[j].value;
 	}
 	return 0;
@@ -1039,47 +553,50 @@ static int parse_session(struct cfg_parser *p, const json_t *o, const char *path
 	s->dl_flags = DL_FLAGS_DEFAULT;
 	s->fragment = true;
 	s->concat_hold_us = 200;
-	if (check_object(p, o, path, session_keys) ||
-	    get_u32(p, o, path, "id", true, 1, UINT32_MAX, &s->id) ||
-	    get_ipv4(p, o, path, "anchor_ip", true, &s->anchor_ip) ||
-	    get_name(p, o, path, "method", true, gma_methods, &method))
+	if (cfg_check_object(p, o, path, session_keys) ||
+	    cfg_get_u32(p, o, path, "id", true, 1, UINT32_MAX, &s->id) ||
+	    cfg_get_ipv4(p, o, path, "anchor_ip", true, &s->anchor_ip) ||
+	    cfg_get_name(p, o, path, "method", true, gma_methods, &method))
 		return -1;
 	s->method = (enum gma_method)method;
 	if (parse_dl_fields(p, o, path, s) ||
-	    get_name(p, o, path, "mx_dialect", false, mx_dialects, &dialect) ||
-	    get_bool(p, o, path, "fragment", &s->fragment) ||
-	    get_bool(p, o, path, "concat", &s->concat) ||
-	    get_u16(p, o, path, "concat_hold_us", false, 0, UINT16_MAX, &s->concat_hold_us) ||
-	    get_u32(p, o, path, "probe_interval_ms", false, 0, 3600000, &s->probe_interval_ms) ||
-	    get_u8(p, o, path, "default_flow", false, 0, UINT8_MAX, &s->default_flow))
+	    cfg_get_name(p, o, path, "mx_dialect", false, mx_dialects, &dialect) ||
+	    cfg_get_bool(p, o, path, "fragment", &s->fragment) ||
+	    cfg_get_bool(p, o, path, "concat", &s->concat) ||
+	    cfg_get_u16(p, o, path, "concat_hold_us", false, 0, UINT16_MAX, &s->concat_hold_us) ||
+	    cfg_get_u32(p, o, path, "probe_interval_ms", false, 0, 3600000,
+			&s->probe_interval_ms) ||
+	    cfg_get_u8(p, o, path, "default_flow", false, 0, UINT8_MAX, &s->default_flow))
 		return -1;
 	s->ctrl_dialect = (enum mx_dialect)dialect;
 
-	if (get_array(p, o, path, "paths", true, DP_MAX_PATHS, "DP_MAX_PATHS", &a))
+	if (cfg_get_array(p, o, path, "paths", true, DP_MAX_PATHS, "DP_MAX_PATHS", &a))
 		return -1;
 	if (json_array_size(a) == 0)
-		return fail(p, path, "paths", "at least one path is needed");
+		return cfg_fail(p, path, "paths", "at least one path is needed");
 	for (size_t i = 0; i < json_array_size(a); i++) {
-		subpath(sub, "%s.paths[%zu]", path, i);
+		cfg_subpath(sub, "%s.paths[%zu]", path, i);
 		if (parse_path(p, json_array_get(a, i), sub, c, &s->paths[i]))
 			return -1;
 		for (size_t j = 0; j < i; j++)
 			if (s->paths[j].conn_id == s->paths[i].conn_id)
-				return fail(p, sub, "conn_id", "%u is already the conn_id of %s.paths[%zu]",
-					    s->paths[i].conn_id, path, j);
+				return cfg_fail(p, sub, "conn_id",
+						"%u is already the conn_id of %s.paths[%zu]",
+						s->paths[i].conn_id, path, j);
 		s->n_paths = (uint8_t)(i + 1);
 	}
 
-	if (get_array(p, o, path, "flows", false, DP_MAX_FLOWS, "DP_MAX_FLOWS", &a))
+	if (cfg_get_array(p, o, path, "flows", false, DP_MAX_FLOWS, "DP_MAX_FLOWS", &a))
 		return -1;
 	for (size_t i = 0; i < json_array_size(a); i++) {
-		subpath(sub, "%s.flows[%zu]", path, i);
+		cfg_subpath(sub, "%s.flows[%zu]", path, i);
 		if (parse_flow(p, json_array_get(a, i), sub, s, &s->flows[i]))
 			return -1;
 		for (size_t j = 0; j < i; j++)
 			if (s->flows[j].flow_id == s->flows[i].flow_id)
-				return fail(p, sub, "flow_id", "%u is already the flow_id of %s.flows[%zu]",
-					    s->flows[i].flow_id, path, j);
+				return cfg_fail(p, sub, "flow_id",
+						"%u is already the flow_id of %s.flows[%zu]",
+						s->flows[i].flow_id, path, j);
 		s->n_flows = (uint8_t)(i + 1);
 	}
 	if (s->n_flows == 0) {
@@ -1095,8 +612,8 @@ static int parse_session(struct cfg_parser *p, const json_t *o, const char *path
 	for (unsigned i = 0; i < s->n_flows; i++)
 		if (s->flows[i].flow_id == s->default_flow)
 			return 0;
-	return fail(p, path, "default_flow", "%u is not the flow_id of any of %s.flows",
-		    s->default_flow, path);
+	return cfg_fail(p, path, "default_flow", "%u is not the flow_id of any of %s.flows",
+			s->default_flow, path);
 }
 
 /*
@@ -1118,10 +635,10 @@ static int check_tuple(struct cfg_parser *p, const struct dp_config *c, unsigned
 			if (a->port != b->port || a->client_ip != b->client_ip ||
 			    a->client_port != b->client_port)
 				continue;
-			subpath(sub, "sessions[%u].paths[%u]", si, pi);
-			return fail(p, sub, NULL, "client %s:%u on port \"%s\" is already "
-				    "sessions[%u].paths[%u]", ipv4_str(ip, a->client_ip),
-				    a->client_port, c->ports[a->port].name, s, i);
+			cfg_subpath(sub, "sessions[%u].paths[%u]", si, pi);
+			return cfg_fail(p, sub, NULL, "client %s:%u on port \"%s\" is already "
+					"sessions[%u].paths[%u]", cfg_ipv4_str(ip, a->client_ip),
+					a->client_port, c->ports[a->port].name, s, i);
 		}
 	}
 	return 0;
@@ -1132,21 +649,23 @@ static int parse_sessions(struct cfg_parser *p, const json_t *root, struct dp_co
 	char sp[CFG_PATH_LEN], ip[16];
 	const json_t *a;
 
-	if (get_array(p, root, "", "sessions", false, DP_MAX_STATIC_SESSIONS,
-		      "DP_MAX_STATIC_SESSIONS", &a))
+	if (cfg_get_array(p, root, "", "sessions", false, DP_MAX_STATIC_SESSIONS,
+			  "DP_MAX_STATIC_SESSIONS", &a))
 		return -1;
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		struct dp_session_cfg *s = &c->sessions[i];
 
-		subpath(sp, "sessions[%zu]", i);
+		cfg_subpath(sp, "sessions[%zu]", i);
 		if (parse_session(p, json_array_get(a, i), sp, c, s))
 			return -1;
 		for (size_t j = 0; j < i; j++) {
 			if (c->sessions[j].id == s->id)
-				return fail(p, sp, "id", "%u is already the id of sessions[%zu]", s->id, j);
+				return cfg_fail(p, sp, "id",
+						"%u is already the id of sessions[%zu]", s->id, j);
 			if (c->sessions[j].anchor_ip == s->anchor_ip)
-				return fail(p, sp, "anchor_ip", "%s is already the anchor_ip of sessions[%zu]",
-					    ipv4_str(ip, s->anchor_ip), j);
+				return cfg_fail(p, sp, "anchor_ip",
+						"%s is already the anchor_ip of sessions[%zu]",
+						cfg_ipv4_str(ip, s->anchor_ip), j);
 		}
 		for (unsigned k = 0; k < s->n_paths; k++)
 			if (check_tuple(p, c, (unsigned)i, k))
@@ -1154,8 +673,9 @@ static int parse_sessions(struct cfg_parser *p, const json_t *root, struct dp_co
 		c->n_sessions = (uint16_t)(i + 1);
 	}
 	if (c->n_sessions > c->max_sessions)
-		return fail(p, "sessions", NULL, "%u static sessions, more than dataplane.max_sessions (%u)",
-			    c->n_sessions, c->max_sessions);
+		return cfg_fail(p, "sessions", NULL,
+				"%u static sessions, more than dataplane.max_sessions (%u)",
+				c->n_sessions, c->max_sessions);
 	return 0;
 }
 
@@ -1193,26 +713,29 @@ int dp_config_parse(const char *json, size_t len, struct dp_config *c, char *err
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (json == NULL || c == NULL)
-		return fail(&p, "", NULL, "no configuration given");
+		return cfg_fail(&p, "", NULL, "no configuration given");
 	if (len > CFG_MAX_BYTES)
-		return fail(&p, "", NULL, "configuration is %zu bytes, more than the limit of %u (1 MiB)",
-			    len, CFG_MAX_BYTES);
-	if (check_depth(&p, json, len))
+		return cfg_fail(&p, "", NULL,
+				"configuration is %zu bytes, more than the limit of %u (1 MiB)",
+				len, CFG_MAX_BYTES);
+	if (cfg_check_depth(&p, json, len, CFG_MAX_DEPTH))
 		return -1;
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
-		return fail(&p, "", NULL, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+		return cfg_fail(&p, "", NULL, "line %d, column %d: %s", jerr.line, jerr.column,
+				jerr.text);
 	if (!json_is_object(root)) {
-		fail(&p, "", NULL, "the configuration must be a JSON object, got %s", type_name(root));
+		cfg_fail(&p, "", NULL, "the configuration must be a JSON object, got %s",
+			 cfg_type_name(root));
 		goto free_root;
 	}
 	tmp = malloc(sizeof(*tmp));
 	if (tmp == NULL) {
-		fail(&p, "", NULL, "out of memory");
+		cfg_fail(&p, "", NULL, "out of memory");
 		goto free_root;
 	}
 	dp_config_defaults(tmp);
-	if (check_object(&p, root, "", root_keys) == 0 && parse_globals(&p, root, tmp) == 0 &&
+	if (cfg_check_object(&p, root, "", root_keys) == 0 && parse_globals(&p, root, tmp) == 0 &&
 	    parse_ports(&p, root, tmp) == 0 && parse_sessions(&p, root, tmp) == 0) {
 		*c = *tmp;
 		ret = 0;
@@ -1232,15 +755,15 @@ int dp_config_load(const char *path, struct dp_config *c, char *err, size_t errl
 	int ret;
 
 	if (path == NULL)
-		return fail(&p, "", NULL, "no configuration file given");
+		return cfg_fail(&p, "", NULL, "no configuration file given");
 	f = fopen(path, "rb");
 	if (f == NULL)
-		return fail(&p, "", NULL, "cannot open %s: %s", path, strerror(errno));
+		return cfg_fail(&p, "", NULL, "cannot open %s: %s", path, strerror(errno));
 	/* Read one byte more than the limit: a pipe or /proc file has no size to stat. */
 	buf = malloc(CFG_MAX_BYTES + 1);
 	if (buf == NULL) {
 		fclose(f);
-		return fail(&p, "", NULL, "%s: out of memory", path);
+		return cfg_fail(&p, "", NULL, "%s: out of memory", path);
 	}
 	while (len <= CFG_MAX_BYTES) {
 		size_t n = fread(buf + len, 1, CFG_MAX_BYTES + 1 - len, f);
@@ -1250,12 +773,12 @@ int dp_config_load(const char *path, struct dp_config *c, char *err, size_t errl
 		len += n;
 	}
 	if (ferror(f)) {
-		ret = fail(&p, "", NULL, "cannot read %s: %s", path, strerror(errno));
+		ret = cfg_fail(&p, "", NULL, "cannot read %s: %s", path, strerror(errno));
 		goto close;
 	}
 	if (len > CFG_MAX_BYTES) {
-		ret = fail(&p, "", NULL, "%s: larger than the limit of %u bytes (1 MiB)", path,
-			   CFG_MAX_BYTES);
+		ret = cfg_fail(&p, "", NULL, "%s: larger than the limit of %u bytes (1 MiB)", path,
+			       CFG_MAX_BYTES);
 		goto close;
 	}
 	ret = dp_config_parse(buf, len, c, err, errlen);
