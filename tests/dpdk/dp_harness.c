@@ -20,6 +20,20 @@
 #error "MAMSGW_BIN (path of the mamsgw binary) must be defined by the build"
 #endif
 
+/* EAL leaves an empty runtime directory per file prefix: remove ours. */
+void dpt_runtime_dir_remove(const char *prefix)
+{
+	char path[256];
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	snprintf(path, sizeof(path), "/var/run/dpdk/%s", prefix);
+	rmdir(path);
+	if (xdg != NULL) {
+		snprintf(path, sizeof(path), "%s/dpdk/%s", xdg, prefix);
+		rmdir(path);
+	}
+}
+
 #define RUN_TIMEOUT_MS 30000
 #define IDLE_EXIT_MS "300"
 
@@ -267,6 +281,7 @@ void dpt_exec(struct dpt_run *r, const struct dpt_session *s, unsigned n_session
 {
 	char cfg[128], in[DPT_NDEV][128], out[DPT_NDEV][128], vdev[DPT_NDEV][320], so[128], se[128];
 	char *argv[32];
+	char prefix[48];
 	unsigned argc = 0;
 	uint64_t start;
 	int status = 0;
@@ -285,6 +300,10 @@ void dpt_exec(struct dpt_run *r, const struct dpt_session *s, unsigned n_session
 	argv[argc++] = (char *)MAMSGW_BIN;
 	argv[argc++] = (char *)"--no-huge";
 	argv[argc++] = (char *)"--no-shconf";
+	/* A runtime directory of our own (telemetry socket): no clash with
+	 * other DPDK processes on the machine. */
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mamsgw-dpt-%d", (int)getpid());
+	argv[argc++] = prefix;
 	argv[argc++] = (char *)"--no-pci";
 	argv[argc++] = (char *)"-m";
 	argv[argc++] = (char *)"512";
@@ -333,6 +352,7 @@ void dpt_exec(struct dpt_run *r, const struct dpt_session *s, unsigned n_session
 		usleep(5000);
 	}
 	r->log = slurp(so);
+	dpt_runtime_dir_remove(prefix + strlen("--file-prefix="));
 	if (killed || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		char *err = slurp(se);
 

@@ -160,4 +160,7 @@ void dpt_expect_core(const struct pkt *f, const uint8_t *sdu, size_t sdu_len, co
 /* Hex dump to stderr (diagnostics of a failing comparison). */
 void dpt_hexdump(const char *title, const uint8_t *p, size_t len);
 
+/* Remove the (empty) EAL runtime directory of a file prefix. */
+void dpt_runtime_dir_remove(const char *prefix);
+
 #endif /* DP_HARNESS_H */

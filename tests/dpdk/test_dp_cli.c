@@ -49,7 +49,11 @@ static int run(const char *args, char *out, size_t cap)
 	size_t n;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "cd %s && timeout 30 %s %s 2>&1", dir, MAMSGW_BIN, args);
+	/* A runtime directory of our own, removed afterwards (EAL leaves it). */
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && timeout 30 %s --file-prefix=mamsgw-cli-%d %s 2>&1; rc=$?; "
+		 "rmdir /var/run/dpdk/mamsgw-cli-%d 2>/dev/null; exit $rc",
+		 dir, MAMSGW_BIN, (int)getpid(), args, (int)getpid());
 	p = popen(cmd, "r");
 	cr_assert_not_null(p);
 	n = fread(out, 1, cap - 1, p);

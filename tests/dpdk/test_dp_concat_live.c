@@ -14,6 +14,7 @@
  * Every test ends with both mbuf pools complete: nothing leaked.
  */
 #include <criterion/criterion.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -58,6 +59,22 @@ struct out {
 	uint8_t dsn[MAX_OUT];
 };
 
+
+/* EAL leaves its (empty) runtime directory behind: remove it. */
+static void eal_down(void)
+{
+	char dir[256];
+
+	char sock[300];
+
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	/* The telemetry socket is only unlinked at exit: do it now. */
+	snprintf(sock, sizeof(sock), "%s/dpdk_telemetry.v2", dir);
+	unlink(sock);
+	rmdir(dir);
+}
+
 static void rport_make(struct rport *p, const char *name)
 {
 	char rn[32];
@@ -95,11 +112,14 @@ static void world_up(struct world *wd, uint16_t hold_us)
 {
 	static struct dp_config c;
 	struct dp_session_cfg *s = &c.sessions[0];
+	char prefix[48];
 	char *argv[] = {"test_dp_concat_live", "--no-huge", "--no-shconf", "--no-pci", "-m", "512",
-			"--lcores", "0@0,1@1", "--log-level=2", NULL};
+			"--lcores", "0@0,1@1", "--log-level=2", prefix, NULL};
 	char err[256];
 
-	cr_assert_geq(rte_eal_init(9, argv), 0, "EAL init: %s", rte_strerror(rte_errno));
+	/* Our own runtime directory: no clash with other DPDK processes. */
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mamsgw-test-%d", (int)getpid());
+	cr_assert_geq(rte_eal_init(10, argv), 0, "EAL init: %s", rte_strerror(rte_errno));
 	rport_make(&wd->wifi, "wifi");
 	rport_make(&wd->lte, "lte");
 	rport_make(&wd->core, "core");
@@ -152,7 +172,7 @@ static void world_down(struct world *wd)
 		     rte_mempool_in_use_count(wd->mp));
 	dp_destroy(wd->dp);
 	rte_mempool_free(wd->mp);
-	rte_eal_cleanup();
+	eal_down();
 }
 
 /* A downlink frame to the anchor whose UDP payload starts with seq. */

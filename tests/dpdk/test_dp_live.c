@@ -45,13 +45,33 @@ struct rport {
 	char dev[RTE_ETH_NAME_MAX_LEN]; /* the name DPDK gave the port */
 };
 
+
+/* EAL leaves its (empty) runtime directory behind: remove it. */
+static void eal_down(void)
+{
+	char dir[256];
+
+	char sock[300];
+
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	/* The telemetry socket is only unlinked at exit: do it now. */
+	snprintf(sock, sizeof(sock), "%s/dpdk_telemetry.v2", dir);
+	unlink(sock);
+	rmdir(dir);
+}
+
 static void eal_up(void)
 {
-	/* Three lcores on two CPUs (the second worker shares a CPU). */
+	/* Three lcores on two CPUs (the second worker shares a CPU).  A prefix
+	 * of our own: the telemetry socket lives in the runtime directory, and
+	 * another DPDK process on the machine must not answer our queries. */
+	char prefix[48];
 	char *argv[] = {"test_dp_live", "--no-huge", "--no-shconf", "--no-pci", "-m", "512",
-			"--lcores", "0@0,1@1,2@1", "--log-level=2", NULL};
+			"--lcores", "0@0,1@1,2@1", "--log-level=2", prefix, NULL};
 
-	cr_assert_geq(rte_eal_init(9, argv), 0, "EAL init: %s", rte_strerror(rte_errno));
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mamsgw-test-%d", (int)getpid());
+	cr_assert_geq(rte_eal_init(10, argv), 0, "EAL init: %s", rte_strerror(rte_errno));
 }
 
 static void rport_make(struct rport *p, const char *name)
@@ -248,7 +268,7 @@ Test(table_swap, steering_updates_under_traffic_lose_nothing, .timeout = 600)
 	free(t.seen);
 	dp_destroy(dp);
 	rte_mempool_free(mp);
-	rte_eal_cleanup();
+	eal_down();
 }
 
 /* Drain the core port's TX rings into an array of mbufs. */
@@ -362,7 +382,7 @@ Test(handoff, packets_on_another_workers_queue_reach_the_owner, .timeout = 120)
 	cr_assert_eq(dp->workers[1 - owner]->stats.handoff_out, 300);
 	dp_destroy(dp);
 	rte_mempool_free(mp);
-	rte_eal_cleanup();
+	eal_down();
 }
 
 Test(remove, held_packets_are_delivered_and_the_state_reclaimed, .timeout = 120)
@@ -422,7 +442,7 @@ Test(remove, held_packets_are_delivered_and_the_state_reclaimed, .timeout = 120)
 	cr_assert_eq(st.drops[DP_DROP_UNKNOWN_CLIENT], 1);
 	dp_destroy(dp);
 	rte_mempool_free(mp);
-	rte_eal_cleanup();
+	eal_down();
 }
 
 /* Send one command on the telemetry socket and parse the JSON answer. */
@@ -588,7 +608,7 @@ Test(readers, counters_through_the_api_and_telemetry, .timeout = 120)
 	free(t.seen);
 	dp_destroy(dp);
 	rte_mempool_free(mp);
-	rte_eal_cleanup();
+	eal_down();
 }
 
 /* Answer a probe REQ PDU taken from an access port's TX ring with an ACK
@@ -706,5 +726,5 @@ Test(probes, rtt_is_measured_on_every_path, .timeout = 120)
 	}
 	dp_destroy(dp);
 	rte_mempool_free(mp);
-	rte_eal_cleanup();
+	eal_down();
 }
