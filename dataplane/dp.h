@@ -100,6 +100,7 @@ struct dp_path_state {
 	uint32_t owd_jitter_ms;     /* one-way-delay variation (RFC 3550 style, x16) */
 	int64_t last_owd;           /* previous (local ms - GMA timestamp) */
 	bool owd_valid;
+	uint64_t drops[DP_DROP_MAX]; /* this path's packets dropped, by reason */
 };
 
 #define DP_CONCAT_MAX 16u /* SDUs in one concatenated downlink PDU */
@@ -292,6 +293,15 @@ static inline void dp_drop_s(struct dp_worker *w, struct dp_session_state *st, s
 	if (reason < DP_DROP_MAX)
 		st->drops[reason]++;
 	dp_drop(w, m, reason);
+}
+
+/* ... and of a known path of that session: counted on the path too. */
+static inline void dp_drop_p(struct dp_worker *w, struct dp_session_state *st, unsigned pi,
+			     struct rte_mbuf *m, unsigned reason)
+{
+	if (reason < DP_DROP_MAX && pi < DP_MAX_PATHS)
+		st->paths[pi].drops[reason]++;
+	dp_drop_s(w, st, m, reason);
 }
 
 /* dp_dl.c / dp_ul.c: one packet each, after the owner check */

@@ -59,8 +59,10 @@ static bool cc_same(const struct dp_concat *c, const struct dp_session *s, unsig
 
 static void cc_drop_held(struct dp_worker *w, struct dp_concat *c, unsigned n, unsigned reason)
 {
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		c->ps->drops[reason]++;
 		dp_drop(w, c->pkts[i], reason);
+	}
 }
 
 /* Send what the flow holds as one PDU (none held: nothing to do). */

@@ -568,6 +568,8 @@ static int session_stats(struct dp_ctx *dp, uint32_t id, struct dp_session_stats
 		o->probe_acks = ps->probe_acks;
 		o->keepalives = ps->keepalives;
 		o->probes = ps->probes;
+		for (unsigned r = 0; r < DP_DROP_MAX; r++)
+			o->drops[r] = ps->drops[r];
 	}
 	out->n_flows = s->cfg.n_flows;
 	for (unsigned i = 0; i < s->cfg.n_flows; i++) {

@@ -157,11 +157,13 @@ void dp_dl_send_whole(struct dp_worker *w, const struct dp_path *p, struct dp_pa
 		f.delivery_sn = *dsn;
 	rc = encap_inplace(meth, &f, m);
 	if (rc < 0) {
+		ps->drops[DP_DROP_GMA_BASE_ + (unsigned)-rc]++;
 		dp_drop(w, m, DP_DROP_GMA_BASE_ + (unsigned)-rc);
 		return;
 	}
 	pdu_len = rte_pktmbuf_data_len(m);
 	if (rte_pktmbuf_prepend(m, DP_OUTER_LEN) == NULL) {
+		ps->drops[DP_DROP_TOO_BIG]++;
 		dp_drop(w, m, DP_DROP_TOO_BIG);
 		return;
 	}
@@ -195,7 +197,7 @@ void dp_dl_send(struct dp_worker *w, const struct dp_session *s, unsigned pi,
 					     DP_OUTER_LEN - RTE_ETHER_HDR_LEN, f->flags, &plan)
 			     : -GMA_ERR_MTU;
 	if (rc < 0) {
-		dp_drop_s(w, s->st, m, DP_DROP_TOO_BIG);
+		dp_drop_p(w, s->st, pi, m, DP_DROP_TOO_BIG);
 		return;
 	}
 	for (unsigned i = 0; i < plan.n; i++) {
@@ -204,7 +206,7 @@ void dp_dl_send(struct dp_worker *w, const struct dp_session *s, unsigned pi,
 		uint8_t *buf;
 
 		if (fm == NULL) {
-			dp_drop_s(w, s->st, m, DP_DROP_NO_MBUF);
+			dp_drop_p(w, s->st, pi, m, DP_DROP_NO_MBUF);
 			return; /* the fragments already sent are lost with it */
 		}
 		room = (uint16_t)RTE_MIN((uint32_t)rte_pktmbuf_tailroom(fm), (uint32_t)p->mtu + RTE_ETHER_HDR_LEN);
@@ -215,7 +217,7 @@ void dp_dl_send(struct dp_worker *w, const struct dp_session *s, unsigned pi,
 				    buf + DP_OUTER_LEN, room - DP_OUTER_LEN);
 		if (rc < 0) {
 			rte_pktmbuf_free(fm);
-			dp_drop_s(w, s->st, m, DP_DROP_GMA_BASE_ + (unsigned)-rc);
+			dp_drop_p(w, s->st, pi, m, DP_DROP_GMA_BASE_ + (unsigned)-rc);
 			return;
 		}
 		rte_pktmbuf_trim(fm, (uint16_t)(room - DP_OUTER_LEN - rc));

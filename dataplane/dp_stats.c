@@ -228,6 +228,10 @@ static int tel_session(const char *cmd, const char *params, struct rte_tel_data 
 		TEL_P_(rtt_us, p->rtt_us);
 		TEL_P_(probes_sent, p->probes_sent);
 		TEL_P_(probe_acks, p->probe_acks);
+		uint64_t pd = 0;
+		for (unsigned r = 0; r < DP_DROP_MAX; r++)
+			pd += p->drops[r];
+		TEL_P_(drops, pd);
 		TEL_P_(keepalives, p->keepalives);
 		TEL_P_(probes, p->probes);
 #undef TEL_P_

@@ -111,7 +111,7 @@ static void ctrl_pdu(struct dp_worker *w, const struct dp_session *s, unsigned p
 
 	if (mx_ctrl_decode(s->cfg.ctrl_dialect, (const uint8_t *)(udp + 1),
 			   rte_pktmbuf_data_len(m) - ihl - sizeof(*udp), &req) < 0) {
-		dp_drop_s(w, s->st, m, DP_DROP_CTRL_BAD);
+		dp_drop_p(w, s->st, pi, m, DP_DROP_CTRL_BAD);
 		return;
 	}
 	if (req.kind == MX_CTRL_KEEPALIVE)
@@ -121,7 +121,7 @@ static void ctrl_pdu(struct dp_worker *w, const struct dp_session *s, unsigned p
 	if (req.kind != MX_CTRL_PROBE_REQ || !(req.flags & MX_PROBE_F_ACK)) {
 		if (req.kind == MX_CTRL_PROBE_REQ)
 			ps->probes++;
-		dp_drop_s(w, s->st, m, DP_DROP_CTRL_CONSUMED);
+		dp_drop_p(w, s->st, pi, m, DP_DROP_CTRL_CONSUMED);
 		return;
 	}
 	ps->probes++;
@@ -138,7 +138,7 @@ static void ctrl_pdu(struct dp_worker *w, const struct dp_session *s, unsigned p
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - ihl - sizeof(*udp)));
 	payload = (uint8_t *)rte_pktmbuf_append(m, 16);
 	if (payload == NULL) {
-		dp_drop_s(w, s->st, m, DP_DROP_NO_MBUF);
+		dp_drop_p(w, s->st, pi, m, DP_DROP_NO_MBUF);
 		return;
 	}
 	len = mx_ctrl_encode(s->cfg.ctrl_dialect, &ack, payload, 16);
@@ -204,7 +204,7 @@ static void sdu_deliver(struct dp_worker *w, const struct dp_session *s, unsigne
 	stale = rs->stale;
 	n = gma_reorder_insert(fs->reorder, fsn, pi, m, w->now_ms, out, RTE_DIM(out), &dropped);
 	if (dropped != NULL)
-		dp_drop_s(w, s->st, dropped,
+		dp_drop_p(w, s->st, pi, dropped,
 			rs->duplicate != dup ? DP_DROP_REORDER_DUPLICATE
 			: rs->stale != stale ? DP_DROP_REORDER_STALE : DP_DROP_REORDER_LATE);
 	for (unsigned i = 0; i < n; i++)
@@ -289,6 +289,7 @@ static void reasm_done(struct dp_worker *w, const struct dp_session *s, unsigned
 		/* One SDU lost; its fragments are already freed. */
 		w->stats.drops[r]++;
 		s->st->drops[r]++;
+		s->st->paths[pi].drops[r]++;
 		rte_pktmbuf_free(nm);
 		return;
 	}
@@ -313,19 +314,19 @@ void dp_ul_packet(struct dp_worker *w, const struct dp_session *s, unsigned pi,
 	len = (uint16_t)(rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp));
 	if (rte_be_to_cpu_16(udp->dgram_len) < sizeof(*udp) ||
 	    RTE_ETHER_HDR_LEN + ihl + sizeof(*udp) + len > rte_pktmbuf_pkt_len(m)) {
-		dp_drop_s(w, s->st, m, DP_DROP_BAD_IPV4);
+		dp_drop_p(w, s->st, pi, m, DP_DROP_BAD_IPV4);
 		return;
 	}
 	rte_pktmbuf_adj(m, (uint16_t)(RTE_ETHER_HDR_LEN + ihl + sizeof(*udp)));
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - len));
 	if (!rte_pktmbuf_is_contiguous(m) && rte_pktmbuf_linearize(m) < 0) {
-		dp_drop_s(w, s->st, m, DP_DROP_NO_MBUF);
+		dp_drop_p(w, s->st, pi, m, DP_DROP_NO_MBUF);
 		return;
 	}
 
 	rc = gma_decode(s->cfg.method, rte_pktmbuf_mtod(m, uint8_t *), len, &d);
 	if (rc < 0) {
-		dp_drop_s(w, s->st, m, DP_DROP_GMA_BASE_ + (unsigned)-rc);
+		dp_drop_p(w, s->st, pi, m, DP_DROP_GMA_BASE_ + (unsigned)-rc);
 		return;
 	}
 	fi = flow_of(s, &d.f);
@@ -339,7 +340,7 @@ void dp_ul_packet(struct dp_worker *w, const struct dp_session *s, unsigned pi,
 
 		rc = gma_reasm_add(fs->reasm, d.f.flow_sn, d.f.fc, m, len, w->now_ms, &done);
 		if (rc < 0)
-			dp_drop_s(w, s->st, m, DP_DROP_REASM_REJECT);
+			dp_drop_p(w, s->st, pi, m, DP_DROP_REASM_REJECT);
 		else if (rc == GMA_REASM_COMPLETE)
 			reasm_done(w, s, fi, pi, &done);
 		else
@@ -350,7 +351,7 @@ void dp_ul_packet(struct dp_worker *w, const struct dp_session *s, unsigned pi,
 	n = gma_decap_sdus(s->cfg.method, rte_pktmbuf_mtod(m, uint8_t *), len, &d, sdus,
 			   RTE_DIM(sdus));
 	if (n < 0) {
-		dp_drop_s(w, s->st, m, DP_DROP_GMA_BASE_ + (unsigned)-n);
+		dp_drop_p(w, s->st, pi, m, DP_DROP_GMA_BASE_ + (unsigned)-n);
 		return;
 	}
 	/* Concatenated SDUs after the first are copied out before m is cut. */
@@ -363,6 +364,7 @@ void dp_ul_packet(struct dp_worker *w, const struct dp_session *s, unsigned pi,
 			extra[i] = NULL;
 			w->stats.drops[DP_DROP_NO_MBUF]++;
 			s->st->drops[DP_DROP_NO_MBUF]++;
+			s->st->paths[pi].drops[DP_DROP_NO_MBUF]++;
 			continue;
 		}
 		memcpy(dst, rte_pktmbuf_mtod_offset(m, const uint8_t *, sdus[i].off), sdus[i].len);

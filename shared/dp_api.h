@@ -111,6 +111,7 @@ struct dp_path_stats {
 	uint32_t rtt_us;             /* smoothed round-trip time from probes; 0 = none yet */
 	uint64_t probes_sent, probe_acks; /* the gateway's probes and their answers */
 	uint64_t keepalives, probes; /* MX control PDUs received on it */
+	uint64_t drops[DP_API_MAX_DROPS]; /* this path's packets dropped, by reason */
 };
 
 /* One flow's uplink receiver state (gma_reorder_stats / gma_reasm_stats). */

@@ -571,6 +571,8 @@ Test(readers, counters_through_the_api_and_telemetry, .timeout = 120)
 	cr_assert_eq(ss.paths[0].tx_pkts, 5);
 	cr_assert_eq(ss.paths[1].tx_pkts, 5);
 	cr_assert_eq(ss.paths[0].rx_pkts, 6); /* the bad PDU is dropped before it counts */
+	cr_assert_eq(ss.paths[0].drops[DP_DROP_GMA_BASE_ + GMA_ERR_VERSION], 1);
+	cr_assert_eq(ss.paths[1].drops[DP_DROP_GMA_BASE_ + GMA_ERR_VERSION], 0);
 	cr_assert_eq(ss.paths[1].rx_pkts, 0);
 	cr_assert_eq(ss.n_flows, 1);
 	cr_assert_eq(ss.flows[0].in_order, 6);
@@ -601,6 +603,8 @@ Test(readers, counters_through_the_api_and_telemetry, .timeout = 120)
 	cr_assert_eq(jget(j, "path1_tx_pkts"), 5);
 	cr_assert_eq(jget(j, "flow0_in_order"), 6);
 	cr_assert_eq(jget(j, "drop_gma_version"), 1);
+	cr_assert_eq(jget(j, "path0_drops"), 1);
+	cr_assert_eq(jget(j, "path1_drops"), 0);
 	json_decref(j);
 
 	for (unsigned i = 0; i < n; i++)
