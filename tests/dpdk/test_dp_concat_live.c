@@ -28,19 +28,10 @@
 
 #include "dp.h"
 #include "gma_wire.h"
+#include "ring_world.h"
 
-/* RTE_IPV4() shifts a signed int: undefined for addresses >= 128.0.0.0. */
-#define IP4(a, b, c, d)                                                                    \
-	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
-#define ANCHOR IP4(10, 8, 0, 2)
 #define PAYLOAD 64u
 #define MAX_OUT 64u
-
-struct rport {
-	struct rte_ring *rx, *tx;
-	uint16_t port_id;
-	char dev[RTE_ETH_NAME_MAX_LEN];
-};
 
 /* One test's world: ports, a pool for the frames we inject, the data plane. */
 struct world {
@@ -60,101 +51,25 @@ struct out {
 };
 
 
-/* EAL leaves its (empty) runtime directory behind: remove it. */
-static void eal_down(void)
-{
-	char dir[256];
-
-	char sock[300];
-
-	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	/* The telemetry socket is only unlinked at exit: do it now. */
-	snprintf(sock, sizeof(sock), "%s/dpdk_telemetry.v2", dir);
-	unlink(sock);
-	rmdir(dir);
-}
-
-static void rport_make(struct rport *p, const char *name)
-{
-	char rn[32];
-
-	snprintf(rn, sizeof(rn), "%s_rx", name);
-	p->rx = rte_ring_create(rn, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(rn, sizeof(rn), "%s_tx", name);
-	p->tx = rte_ring_create(rn, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	cr_assert(p->rx != NULL && p->tx != NULL);
-	int id = rte_eth_from_rings(name, &p->rx, 1, &p->tx, 1, 0);
-	cr_assert_geq(id, 0, "ring port %s", name);
-	p->port_id = (uint16_t)id;
-	cr_assert_eq(rte_eth_dev_get_name_by_port(p->port_id, p->dev), 0);
-}
-
-static void port_cfg(struct dp_port_cfg *pc, const char *name, const char *dev,
-		     enum dp_port_role role, uint32_t ip)
-{
-	static const uint8_t hop[6] = {2, 0, 0, 0, 9, 9};
-
-	memset(pc, 0, sizeof(*pc));
-	snprintf(pc->name, sizeof(pc->name), "%s", name);
-	snprintf(pc->device, sizeof(pc->device), "%s", dev);
-	pc->role = role;
-	pc->ipv4 = ip;
-	memcpy(pc->next_hop_mac, hop, 6);
-	if (role == DP_PORT_ACCESS) {
-		pc->n_gma_ports = 1;
-		pc->gma_ports[0] = 10020;
-	}
-}
-
 /* One session, one flow on wifi (switch), concatenation with hold_us. */
 static void world_up(struct world *wd, uint16_t hold_us)
 {
 	static struct dp_config c;
 	struct dp_session_cfg *s = &c.sessions[0];
-	char prefix[48];
-	char *argv[] = {"test_dp_concat_live", "--no-huge", "--no-shconf", "--no-pci", "-m", "512",
-			"--lcores", "0@0,1@1", "--log-level=2", prefix, NULL};
 	char err[256];
 
-	/* Our own runtime directory: no clash with other DPDK processes. */
-	snprintf(prefix, sizeof(prefix), "--file-prefix=mamsgw-test-%d", (int)getpid());
-	cr_assert_geq(rte_eal_init(10, argv), 0, "EAL init: %s", rte_strerror(rte_errno));
-	rport_make(&wd->wifi, "wifi");
-	rport_make(&wd->lte, "lte");
-	rport_make(&wd->core, "core");
+	rw_eal_up("test_dp_concat_live", "0@0,1@1");
+	rw_port_make(&wd->wifi, "wifi", 1, 1024);
+	rw_port_make(&wd->lte, "lte", 1, 1024);
+	rw_port_make(&wd->core, "core", 1, 1024);
 	wd->mp = rte_pktmbuf_pool_create("test_pool", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	cr_assert_not_null(wd->mp);
 
-	dp_config_defaults(&c);
-	c.workers = 1;
+	rw_config(&c, &wd->wifi, &wd->lte, &wd->core);
 	c.mbufs = 1023;
 	c.mbuf_cache = 0; /* exhausting the pool must really empty it */
-	c.n_ports = 3;
-	port_cfg(&c.ports[0], "wifi", wd->wifi.dev, DP_PORT_ACCESS, IP4(192, 0, 2, 1));
-	port_cfg(&c.ports[1], "lte", wd->lte.dev, DP_PORT_ACCESS, IP4(198, 51, 100, 1));
-	port_cfg(&c.ports[2], "core", wd->core.dev, DP_PORT_CORE, IP4(203, 0, 113, 1));
-	c.n_sessions = 1;
-	memset(s, 0, sizeof(*s));
-	s->id = 1;
-	s->anchor_ip = ANCHOR;
-	s->method = GMA_METHOD_TRAILER;
-	s->dl_flags = GMA_F_FLOW_SN | GMA_F_DELIVERY_SN | GMA_F_FLOW_ID;
-	s->fragment = true;
 	s->concat = true;
 	s->concat_hold_us = hold_us;
-	s->n_paths = 2;
-	for (unsigned i = 0; i < 2; i++) {
-		s->paths[i].conn_id = (uint8_t)i;
-		s->paths[i].port = (uint8_t)i;
-		s->paths[i].client_ip = i == 0 ? IP4(192, 0, 2, 10) : IP4(198, 51, 100, 10);
-		s->paths[i].client_port = 5000;
-		s->paths[i].gw_port = 10020;
-		s->paths[i].mtu = 1500;
-		s->paths[i].up = true;
-	}
-	s->n_flows = 1;
-	gma_tft_any(&s->flows[0].tft, 0);
 	s->flows[0].steer.mode = GMA_STEER_SWITCH;
 	s->flows[0].steer.n = 1;
 	s->flows[0].steer.path[0] = 0;
@@ -172,7 +87,7 @@ static void world_down(struct world *wd)
 		     rte_mempool_in_use_count(wd->mp));
 	dp_destroy(wd->dp);
 	rte_mempool_free(wd->mp);
-	eal_down();
+	rw_eal_down();
 }
 
 /* A downlink frame to the anchor whose UDP payload starts with seq. */

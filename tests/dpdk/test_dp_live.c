@@ -32,123 +32,9 @@
 #include "dp.h"
 #include "gma_wire.h"
 #include "mx_ctrl.h"
+#include "ring_world.h"
 
 #define N_UPDATES 10000u
-/* RTE_IPV4() shifts a signed int: undefined for addresses >= 128.0.0.0. */
-#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
-#define ANCHOR IP4(10, 8, 0, 2)
-
-struct rport {
-	struct rte_ring *rxq[2], *txq[2]; /* two queues: one per worker when there are two */
-	struct rte_ring *rx, *tx;         /* queue 0 */
-	uint16_t port_id;
-	char dev[RTE_ETH_NAME_MAX_LEN]; /* the name DPDK gave the port */
-};
-
-
-/* EAL leaves its (empty) runtime directory behind: remove it. */
-static void eal_down(void)
-{
-	char dir[256];
-
-	char sock[300];
-
-	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	/* The telemetry socket is only unlinked at exit: do it now. */
-	snprintf(sock, sizeof(sock), "%s/dpdk_telemetry.v2", dir);
-	unlink(sock);
-	rmdir(dir);
-}
-
-static void eal_up(void)
-{
-	/* Three lcores on two CPUs (the second worker shares a CPU).  A prefix
-	 * of our own: the telemetry socket lives in the runtime directory, and
-	 * another DPDK process on the machine must not answer our queries. */
-	char prefix[48];
-	char *argv[] = {"test_dp_live", "--no-huge", "--no-shconf", "--no-pci", "-m", "512",
-			"--lcores", "0@0,1@1,2@1", "--log-level=2", prefix, NULL};
-
-	snprintf(prefix, sizeof(prefix), "--file-prefix=mamsgw-test-%d", (int)getpid());
-	cr_assert_geq(rte_eal_init(10, argv), 0, "EAL init: %s", rte_strerror(rte_errno));
-}
-
-static void rport_make(struct rport *p, const char *name)
-{
-	char rn[32];
-
-	for (unsigned q = 0; q < 2; q++) {
-		snprintf(rn, sizeof(rn), "%s_rx%u", name, q);
-		p->rxq[q] = rte_ring_create(rn, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(rn, sizeof(rn), "%s_tx%u", name, q);
-		p->txq[q] = rte_ring_create(rn, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		cr_assert(p->rxq[q] != NULL && p->txq[q] != NULL);
-	}
-	p->rx = p->rxq[0];
-	p->tx = p->txq[0];
-	int id = rte_eth_from_rings(name, p->rxq, 2, p->txq, 2, 0);
-	cr_assert_geq(id, 0, "ring port %s", name);
-	p->port_id = (uint16_t)id;
-	cr_assert_eq(rte_eth_dev_get_name_by_port(p->port_id, p->dev), 0);
-}
-
-static void port_cfg(struct dp_port_cfg *pc, const char *name, const char *dev,
-		     enum dp_port_role role, uint32_t ip)
-{
-	static const uint8_t hop[6] = {2, 0, 0, 0, 9, 9};
-
-	memset(pc, 0, sizeof(*pc));
-	snprintf(pc->name, sizeof(pc->name), "%s", name);
-	snprintf(pc->device, sizeof(pc->device), "%s", dev);
-	pc->role = role;
-	pc->ipv4 = ip;
-	memcpy(pc->next_hop_mac, hop, 6);
-	if (role == DP_PORT_ACCESS) {
-		pc->n_gma_ports = 1;
-		pc->gma_ports[0] = 10020;
-	}
-}
-
-static void config(struct dp_config *c, const struct rport *wifi, const struct rport *lte,
-		   const struct rport *core)
-{
-	struct dp_session_cfg *s = &c->sessions[0];
-
-	dp_config_defaults(c);
-	c->workers = 1;
-	c->mbufs = 8191;
-	c->n_ports = 3;
-	port_cfg(&c->ports[0], "wifi", wifi->dev, DP_PORT_ACCESS, IP4(192, 0, 2, 1));
-	port_cfg(&c->ports[1], "lte", lte->dev, DP_PORT_ACCESS, IP4(198, 51, 100, 1));
-	port_cfg(&c->ports[2], "core", core->dev, DP_PORT_CORE, IP4(203, 0, 113, 1));
-	c->n_sessions = 1;
-	memset(s, 0, sizeof(*s));
-	s->id = 1;
-	s->anchor_ip = ANCHOR;
-	s->method = GMA_METHOD_TRAILER;
-	s->dl_flags = GMA_F_FLOW_SN | GMA_F_DELIVERY_SN | GMA_F_FLOW_ID;
-	s->fragment = true;
-	s->n_paths = 2;
-	for (unsigned i = 0; i < 2; i++) {
-		s->paths[i].conn_id = (uint8_t)i;
-		s->paths[i].port = (uint8_t)i;
-		s->paths[i].client_ip = i == 0 ? IP4(192, 0, 2, 10) : IP4(198, 51, 100, 10);
-		s->paths[i].client_port = 5000;
-		s->paths[i].gw_port = 10020;
-		s->paths[i].mtu = 1500;
-		s->paths[i].up = true;
-	}
-	s->n_flows = 1;
-	gma_tft_any(&s->flows[0].tft, 0);
-	s->flows[0].steer.mode = GMA_STEER_SPLIT;
-	s->flows[0].steer.n = 2;
-	s->flows[0].steer.path[0] = 0;
-	s->flows[0].steer.path[1] = 1;
-	s->flows[0].steer.weight[0] = 1;
-	s->flows[0].steer.weight[1] = 1;
-}
-
 /* A downlink frame to the anchor whose UDP payload is the sequence number. */
 static struct rte_mbuf *frame(struct rte_mempool *mp, uint32_t seq)
 {
@@ -223,13 +109,13 @@ Test(table_swap, steering_updates_under_traffic_lose_nothing, .timeout = 600)
 	char err[256];
 	uint64_t deadline;
 
-	eal_up();
-	rport_make(&wifi, "wifi");
-	rport_make(&lte, "lte");
-	rport_make(&core, "core");
+	rw_eal_up("test_dp_live", "0@0,1@1,2@1");
+	rw_port_make(&wifi, "wifi", 2, 4096);
+	rw_port_make(&lte, "lte", 2, 4096);
+	rw_port_make(&core, "core", 2, 4096);
 	mp = rte_pktmbuf_pool_create("test_pool", 4095, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	cr_assert_not_null(mp);
-	config(&cfg, &wifi, &lte, &core);
+	rw_config(&cfg, &wifi, &lte, &core);
 	dp = dp_create(&cfg, err, sizeof(err));
 	cr_assert_not_null(dp, "dp_create: %s", err);
 	cr_assert_eq(dp_start(dp), 0);
@@ -268,7 +154,7 @@ Test(table_swap, steering_updates_under_traffic_lose_nothing, .timeout = 600)
 	free(t.seen);
 	dp_destroy(dp);
 	rte_mempool_free(mp);
-	eal_down();
+	rw_eal_down();
 }
 
 /* Drain the core port's TX rings into an array of mbufs. */
@@ -350,12 +236,12 @@ Test(handoff, packets_on_another_workers_queue_reach_the_owner, .timeout = 120)
 	unsigned owner, n = 0;
 	uint64_t deadline;
 
-	eal_up();
-	rport_make(&wifi, "wifi");
-	rport_make(&lte, "lte");
-	rport_make(&core, "core");
+	rw_eal_up("test_dp_live", "0@0,1@1,2@1");
+	rw_port_make(&wifi, "wifi", 2, 4096);
+	rw_port_make(&lte, "lte", 2, 4096);
+	rw_port_make(&core, "core", 2, 4096);
 	mp = rte_pktmbuf_pool_create("test_pool", 4095, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	config(&cfg, &wifi, &lte, &core);
+	rw_config(&cfg, &wifi, &lte, &core);
 	cfg.workers = 2;
 	dp = dp_create(&cfg, err, sizeof(err));
 	cr_assert_not_null(dp, "dp_create: %s", err);
@@ -382,7 +268,7 @@ Test(handoff, packets_on_another_workers_queue_reach_the_owner, .timeout = 120)
 	cr_assert_eq(dp->workers[1 - owner]->stats.handoff_out, 300);
 	dp_destroy(dp);
 	rte_mempool_free(mp);
-	eal_down();
+	rw_eal_down();
 }
 
 Test(remove, held_packets_are_delivered_and_the_state_reclaimed, .timeout = 120)
@@ -396,12 +282,12 @@ Test(remove, held_packets_are_delivered_and_the_state_reclaimed, .timeout = 120)
 	unsigned n = 0, reclaimed = 0;
 	uint64_t deadline;
 
-	eal_up();
-	rport_make(&wifi, "wifi");
-	rport_make(&lte, "lte");
-	rport_make(&core, "core");
+	rw_eal_up("test_dp_live", "0@0,1@1,2@1");
+	rw_port_make(&wifi, "wifi", 2, 4096);
+	rw_port_make(&lte, "lte", 2, 4096);
+	rw_port_make(&core, "core", 2, 4096);
 	mp = rte_pktmbuf_pool_create("test_pool", 4095, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	config(&cfg, &wifi, &lte, &core);
+	rw_config(&cfg, &wifi, &lte, &core);
 	cfg.reorder_timeout_ms = 60000; /* nothing leaves the window by timeout */
 	dp = dp_create(&cfg, err, sizeof(err));
 	cr_assert_not_null(dp, "dp_create: %s", err);
@@ -442,7 +328,7 @@ Test(remove, held_packets_are_delivered_and_the_state_reclaimed, .timeout = 120)
 	cr_assert_eq(st.drops[DP_DROP_UNKNOWN_CLIENT], 1);
 	dp_destroy(dp);
 	rte_mempool_free(mp);
-	eal_down();
+	rw_eal_down();
 }
 
 /* Send one command on the telemetry socket and parse the JSON answer. */
@@ -500,12 +386,12 @@ Test(readers, counters_through_the_api_and_telemetry, .timeout = 120)
 	struct tally t = {0};
 	json_t *j;
 
-	eal_up();
-	rport_make(&wifi, "wifi");
-	rport_make(&lte, "lte");
-	rport_make(&core, "core");
+	rw_eal_up("test_dp_live", "0@0,1@1,2@1");
+	rw_port_make(&wifi, "wifi", 2, 4096);
+	rw_port_make(&lte, "lte", 2, 4096);
+	rw_port_make(&core, "core", 2, 4096);
 	mp = rte_pktmbuf_pool_create("test_pool", 4095, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	config(&cfg, &wifi, &lte, &core);
+	rw_config(&cfg, &wifi, &lte, &core);
 	dp = dp_create(&cfg, err, sizeof(err));
 	cr_assert_not_null(dp, "dp_create: %s", err);
 	cr_assert_eq(dp_telemetry_init(dp), 0);
@@ -612,7 +498,7 @@ Test(readers, counters_through_the_api_and_telemetry, .timeout = 120)
 	free(t.seen);
 	dp_destroy(dp);
 	rte_mempool_free(mp);
-	eal_down();
+	rw_eal_down();
 }
 
 /* Answer a probe REQ PDU taken from an access port's TX ring with an ACK
@@ -681,12 +567,12 @@ Test(probes, rtt_is_measured_on_every_path, .timeout = 120)
 	unsigned answered[2] = {0, 0};
 	uint64_t end;
 
-	eal_up();
-	rport_make(&wifi, "wifi");
-	rport_make(&lte, "lte");
-	rport_make(&core, "core");
+	rw_eal_up("test_dp_live", "0@0,1@1,2@1");
+	rw_port_make(&wifi, "wifi", 2, 4096);
+	rw_port_make(&lte, "lte", 2, 4096);
+	rw_port_make(&core, "core", 2, 4096);
 	mp = rte_pktmbuf_pool_create("test_pool", 4095, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	config(&cfg, &wifi, &lte, &core);
+	rw_config(&cfg, &wifi, &lte, &core);
 	cfg.ctrl_ip = IP4(10, 8, 0, 1);
 	cfg.ctrl_port = 9999;
 	cfg.sessions[0].probe_interval_ms = 20;
@@ -730,5 +616,5 @@ Test(probes, rtt_is_measured_on_every_path, .timeout = 120)
 	}
 	dp_destroy(dp);
 	rte_mempool_free(mp);
-	eal_down();
+	rw_eal_down();
 }
