@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gma_concat.h"
+#include "test_util.h"
 
 #define BUF_CAP 70000
 #define SN_MASK 0xFFFFFFu
@@ -21,30 +22,7 @@ static const char *const mname[] = { "trailer", "header-ip", "non-ip" };
 
 /* ---- helpers --------------------------------------------------------------- */
 
-static uint32_t rng_state;
-
-static uint32_t rng(void)
-{
-	uint32_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return rng_state = x;
-}
-
 /* RFC 1071 sum over the header, checksum field included: 0 when valid. */
-static uint16_t ref_cksum(const uint8_t *h, size_t len)
-{
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)h[i] << 8 | h[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xFFFFu) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* A valid IPv4 packet of `total` bytes: IHL `ihl_words` (options are NOPs),
  * the given protocol and TTL, and a payload patterned from `seed`. */
 static size_t make_ipv4(uint8_t *b, size_t total, unsigned ihl_words, uint8_t proto, uint8_t ttl,
