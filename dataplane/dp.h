@@ -38,10 +38,14 @@
 	X(NOT_IPV4, "not an IPv4 frame (ARP and IPv6 are not handled yet)")                \
 	X(BAD_IPV4, "malformed IPv4 header or length")                                     \
 	X(IP_FRAGMENT, "outer IPv4 fragment (not reassembled)")                            \
-	X(NO_SESSION, "downlink: no session for the destination address")                 \
+	X(NO_SESSION, "downlink: no session for the destination address")                  \
 	X(NOT_FOR_US, "access: not addressed to the gateway")                              \
 	X(NOT_GMA_PORT, "access: not UDP to a GMA port of the gateway")                    \
 	X(UNKNOWN_CLIENT, "uplink: source address/port is no session's path")              \
+	X(UL_NO_ANCHOR, "uplink: unknown endpoint, no inner IPv4 source in the PDU")       \
+	X(UL_UNKNOWN_ANCHOR, "uplink: unknown endpoint, inner source is no anchor")        \
+	X(UL_WRONG_METHOD, "uplink: unknown endpoint, not the anchor session's method")    \
+	X(UL_WRONG_CONN, "uplink: unknown endpoint, no such Connection ID on this port")   \
 	X(NO_PATH, "downlink: no path of the flow is up")                                  \
 	X(NO_MBUF, "mbuf pool empty")                                                      \
 	X(TOO_BIG, "PDU larger than the path MTU and not fragmentable")                    \
@@ -101,7 +105,15 @@ struct dp_path_state {
 	int64_t last_owd;           /* previous (local ms - GMA timestamp) */
 	bool owd_valid;
 	uint64_t drops[DP_DROP_MAX]; /* this path's packets dropped, by reason */
+	/* Uplink PDUs accepted by client match from an endpoint that is not
+	 * the path's (ul_match_client), and when the owner last told the
+	 * control thread about one (0: never). */
+	uint64_t ul_rebound;
+	uint64_t rebind_note_ms;
 };
+
+/* At most one endpoint notice per path this often (dp_ul_rebound). */
+#define DP_REBIND_NOTE_MS 100u
 
 #define DP_CONCAT_MAX 16u /* SDUs in one concatenated downlink PDU */
 
@@ -172,6 +184,21 @@ struct dp_ul_key {
 	uint16_t port_id;
 };
 
+/*
+ * Owner -> control thread: path `path` of the session whose state is `st`
+ * (its identity: a notice outliving the session is ignored) received an
+ * uplink PDU, accepted by client match, from client_ip:client_port.  Copied
+ * into dp_ctx.rebind (a ring of elements: nothing allocated).
+ */
+struct dp_rebind {
+	struct dp_session_state *st;
+	uint32_t session_id;
+	rte_be32_t client_ip;
+	rte_be16_t client_port;
+	uint8_t path;
+	uint8_t conn_id;
+};
+
 /* ---- Workers -------------------------------------------------------------- */
 
 struct dp_rxq {
@@ -192,6 +219,7 @@ struct dp_worker_stats {
 	uint64_t tx_pkts[DP_MAX_PORTS], tx_bytes[DP_MAX_PORTS];
 	uint64_t handoff_out, handoff_in;
 	uint64_t loops;
+	uint64_t rebind_notices, rebind_ring_full; /* learnt endpoints to the control thread */
 };
 
 struct dp_ctx;
@@ -248,6 +276,10 @@ struct dp_ctx {
 	struct rte_hash *id_hash;        /* session id -> dp_session* (control only) */
 	struct rte_rcu_qsbr *rcu;
 	struct rte_ring *retired;        /* owners -> control: states safe to free */
+	struct rte_ring *rebind;         /* owners -> control: struct dp_rebind elements */
+	atomic_uint n_match_client;      /* control writes, workers read: sessions with
+					  * ul_match_client (0: no client match tried) */
+	uint64_t rebinds_applied, rebinds_refused, rebinds_stale; /* control (ctl_lock) */
 	struct rte_mempool *msg_pool;    /* struct dp_msg for the workers' control rings */
 	bool workers_running;            /* control */
 	pthread_mutex_t ctl_lock;        /* serialises API calls (control, telemetry threads) */
@@ -271,6 +303,9 @@ int dp_tables_init(struct dp_ctx *dp);
 void dp_tables_free(struct dp_ctx *dp);
 int dp_install_static_sessions(struct dp_ctx *dp, char *err, size_t errlen);
 unsigned dp_ctl_reclaim(struct dp_ctx *dp);
+/* Control thread, ctl_lock held: republish sessions with the endpoints
+ * their owners learnt (dp_rebind); returns how many notices were read. */
+unsigned dp_ctl_rebinds(struct dp_ctx *dp);
 
 /* dp_probe.c: control messages and the gateway's probes */
 void dp_ctl_tick(struct dp_ctx *dp);                  /* control thread, every ms or so */
@@ -323,9 +358,26 @@ void dp_dl_packet(struct dp_worker *w, const struct dp_session *s, struct rte_mb
 void dp_ul_packet(struct dp_worker *w, const struct dp_session *s, unsigned path,
 		  struct rte_mbuf *m);
 void dp_ul_poll_pending(struct dp_worker *w);
-struct dp_session *dp_dl_lookup(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx);
-struct dp_session *dp_ul_lookup(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx,
-				unsigned *path);
+/* Session lookups are done per burst (dp_worker.c, rte_hash_lookup_bulk_data)
+ * on the keys these functions take out of each frame.
+ * Ethernet/IPv4 checks of a core frame and its key, the destination
+ * address; false: dropped and counted. */
+bool dp_dl_key_of(struct dp_worker *w, struct rte_mbuf *m, rte_be32_t *key);
+/* Outer Ethernet/IPv4/UDP checks of an access frame and its tuple key;
+ * false: dropped and counted. */
+bool dp_ul_key_of(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx,
+		  struct dp_ul_key *k);
+/* The path of s that tuple k names, or -1. */
+int dp_ul_path_of(const struct dp_session *s, const struct dp_ul_key *k);
+/* The tuple named no session: match by client (anchor, method, Connection
+ * ID) where sessions allow it; NULL: dropped and counted. */
+struct dp_session *dp_ul_by_client(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx,
+				   unsigned *path);
+/* Owner: a PDU of path pi accepted by client match (m still has its outer
+ * headers): count it and, at most every DP_REBIND_NOTE_MS, tell the control
+ * thread the endpoint it came from. */
+void dp_ul_rebound(struct dp_worker *w, const struct dp_session *s, unsigned pi,
+		   const struct rte_mbuf *m);
 
 /* dp_concat.c: downlink concatenation, owner only */
 void dp_concat_sdu(struct dp_worker *w, const struct dp_session *s, unsigned pi,

@@ -65,6 +65,11 @@ static const struct cfg_name mx_dialects[] = {
 	{ "up09", MX_DIALECT_UP09 }, { "rfc8743", MX_DIALECT_RFC8743 }, { NULL, 0 },
 };
 
+/* How uplink PDUs find their path (dp_session_cfg.ul_match_client). */
+static const struct cfg_name uplink_matches[] = {
+	{ "endpoint", 0 }, { "client", 1 }, { NULL, 0 },
+};
+
 static const struct cfg_name steer_modes[] = {
 	{ "switch", GMA_STEER_SWITCH },
 	{ "split", GMA_STEER_SPLIT },
@@ -94,7 +99,9 @@ static const struct cfg_name ip_protos[] = {
 };
 
 static const char *const root_keys[] = {
-	"dataplane", "mx_control", "reorder", "reassembly", "ports", "sessions", NULL,
+	"dataplane", "mx_control", "reorder", "reassembly", "ports", "sessions",
+	"ncm", /* the control plane's section: controlplane/cp_config.c */
+	NULL,
 };
 static const char *const dataplane_keys[] = {
 	"workers", "mbufs", "mbuf_cache", "rx_desc", "tx_desc", "burst",
@@ -108,7 +115,8 @@ static const char *const port_keys[] = {
 };
 static const char *const session_keys[] = {
 	"id", "anchor_ip", "method", "dl_fields", "mx_dialect", "fragment", "concat",
-	"concat_hold_us", "default_flow", "probe_interval_ms", "paths", "flows", NULL,
+	"concat_hold_us", "default_flow", "probe_interval_ms", "uplink_match", "paths", "flows",
+	NULL,
 };
 static const char *const path_keys[] = {
 	"conn_id", "port", "client_ip", "client_port", "gw_port", "mtu", "up", NULL,
@@ -481,8 +489,8 @@ static void tft_any(struct gma_tft *t, uint8_t flow_id)
 	t->flow_id = flow_id;
 }
 
-static int parse_flow(struct cfg_parser *p, const json_t *o, const char *path,
-		      const struct dp_session_cfg *s, struct dp_flow_cfg *fc)
+int cfg_parse_flow(struct cfg_parser *p, const json_t *o, const char *path,
+		   const struct dp_session_cfg *s, struct dp_flow_cfg *fc)
 {
 	char sub[CFG_PATH_LEN];
 	const json_t *v;
@@ -503,8 +511,8 @@ static int parse_flow(struct cfg_parser *p, const json_t *o, const char *path,
 
 /* ---- Sessions ------------------------------------------------------------ */
 
-static int parse_dl_fields(struct cfg_parser *p, const json_t *o, const char *path,
-			   struct dp_session_cfg *s)
+int cfg_parse_dl_fields(struct cfg_parser *p, const json_t *o, const char *path,
+			struct dp_session_cfg *s)
 {
 	char ep[CFG_PATH_LEN], q[CFG_QUOTE_LEN], list[128];
 	const json_t *a;
@@ -547,7 +555,7 @@ static int parse_session(struct cfg_parser *p, const json_t *o, const char *path
 {
 	char sub[CFG_PATH_LEN];
 	const json_t *a;
-	int method, dialect = MX_DIALECT_UP09;
+	int method, dialect = MX_DIALECT_UP09, match = 0;
 
 	memset(s, 0, sizeof(*s));
 	s->dl_flags = DL_FLAGS_DEFAULT;
@@ -559,16 +567,18 @@ static int parse_session(struct cfg_parser *p, const json_t *o, const char *path
 	    cfg_get_name(p, o, path, "method", true, gma_methods, &method))
 		return -1;
 	s->method = (enum gma_method)method;
-	if (parse_dl_fields(p, o, path, s) ||
+	if (cfg_parse_dl_fields(p, o, path, s) ||
 	    cfg_get_name(p, o, path, "mx_dialect", false, mx_dialects, &dialect) ||
 	    cfg_get_bool(p, o, path, "fragment", &s->fragment) ||
 	    cfg_get_bool(p, o, path, "concat", &s->concat) ||
 	    cfg_get_u16(p, o, path, "concat_hold_us", false, 0, UINT16_MAX, &s->concat_hold_us) ||
 	    cfg_get_u32(p, o, path, "probe_interval_ms", false, 0, 3600000,
 			&s->probe_interval_ms) ||
-	    cfg_get_u8(p, o, path, "default_flow", false, 0, UINT8_MAX, &s->default_flow))
+	    cfg_get_u8(p, o, path, "default_flow", false, 0, UINT8_MAX, &s->default_flow) ||
+	    cfg_get_name(p, o, path, "uplink_match", false, uplink_matches, &match))
 		return -1;
 	s->ctrl_dialect = (enum mx_dialect)dialect;
+	s->ul_match_client = match == 1;
 
 	if (cfg_get_array(p, o, path, "paths", true, DP_MAX_PATHS, "DP_MAX_PATHS", &a))
 		return -1;
@@ -590,7 +600,7 @@ static int parse_session(struct cfg_parser *p, const json_t *o, const char *path
 		return -1;
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		cfg_subpath(sub, "%s.flows[%zu]", path, i);
-		if (parse_flow(p, json_array_get(a, i), sub, s, &s->flows[i]))
+		if (cfg_parse_flow(p, json_array_get(a, i), sub, s, &s->flows[i]))
 			return -1;
 		for (size_t j = 0; j < i; j++)
 			if (s->flows[j].flow_id == s->flows[i].flow_id)

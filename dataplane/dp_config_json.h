@@ -111,4 +111,16 @@ int cfg_get_prefix(struct cfg_parser *p, const json_t *o, const char *path, cons
 int cfg_get_ports(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
 		  uint16_t *min, uint16_t *max);
 
+/* ---- Pieces of the session schema (dp_config.c), shared with the NCM's
+ * session template (controlplane/cp_config.c) ----------------------------- */
+
+struct dp_session_cfg;
+struct dp_flow_cfg;
+/* One "flows" entry; its steering "paths" are conn_ids of s->paths[]. */
+int cfg_parse_flow(struct cfg_parser *p, const json_t *o, const char *path,
+		   const struct dp_session_cfg *s, struct dp_flow_cfg *fc);
+/* Optional "dl_fields" of o into s->dl_flags (s->method must be set). */
+int cfg_parse_dl_fields(struct cfg_parser *p, const json_t *o, const char *path,
+			struct dp_session_cfg *s);
+
 #endif /* DP_CONFIG_JSON_H */

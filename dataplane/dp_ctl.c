@@ -44,12 +44,14 @@ int dp_tables_init(struct dp_ctx *dp)
 	size_t sz;
 	int rc;
 
-	rc = hash_new(&dp->dl_hash, "mamsgw_dl", n, sizeof(rte_be32_t), true);
+	/* A cuckoo table may refuse a key before it is full: twice the room,
+	 * and session_add() counts the sessions against max_sessions. */
+	rc = hash_new(&dp->dl_hash, "mamsgw_dl", 2 * n, sizeof(rte_be32_t), true);
 	if (rc == 0)
 		rc = hash_new(&dp->ul_hash, "mamsgw_ul", n * DP_MAX_PATHS, sizeof(struct dp_ul_key),
 			      true);
 	if (rc == 0)
-		rc = hash_new(&dp->id_hash, "mamsgw_id", n, sizeof(uint32_t), false);
+		rc = hash_new(&dp->id_hash, "mamsgw_id", 2 * n, sizeof(uint32_t), false);
 	if (rc < 0)
 		return rc;
 
@@ -60,6 +62,12 @@ int dp_tables_init(struct dp_ctx *dp)
 	dp->retired = rte_ring_create("mamsgw_retired", rte_align32pow2(n + 1), (int)rte_socket_id(),
 				      RING_F_SC_DEQ);
 	if (dp->retired == NULL)
+		return -rte_errno;
+	/* Learnt endpoints, at most one per path per DP_REBIND_NOTE_MS: a full
+	 * ring only delays a notice (counted), the next PDU repeats it. */
+	dp->rebind = rte_ring_create_elem("mamsgw_rebind", sizeof(struct dp_rebind),
+					  dp->cfg.ctrl_ring, (int)rte_socket_id(), RING_F_SC_DEQ);
+	if (dp->rebind == NULL)
 		return -rte_errno;
 	/* Enough for every worker's control ring to be full. */
 	dp->msg_pool = rte_mempool_create("mamsgw_msgs", dp->n_workers * dp->cfg.ctrl_ring + 64,
@@ -347,6 +355,9 @@ static int session_add(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
 		return -EINVAL;
 	if (session_find(dp, cfg->id) != NULL)
 		return -EEXIST;
+	/* The workers' pending lists and the retired ring are sized for it. */
+	if ((uint32_t)rte_hash_count(dp->id_hash) >= dp->cfg.max_sessions)
+		return -ENOSPC;
 	st = rte_zmalloc("mamsgw_state", sizeof(*st), RTE_CACHE_LINE_SIZE);
 	if (st == NULL)
 		return -ENOMEM;
@@ -364,13 +375,17 @@ static int session_add(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
 	if (rc < 0) {
 		rte_free(s);
 		state_free(st);
+		return rc;
 	}
-	return rc;
+	if (cfg->ul_match_client)
+		atomic_fetch_add_explicit(&dp->n_match_client, 1, memory_order_relaxed);
+	return 0;
 }
 
 static int session_update(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
 {
 	struct dp_session *old, *s;
+	bool was_client;
 	int rc;
 
 	if (dp == NULL || cfg == NULL)
@@ -378,6 +393,7 @@ static int session_update(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
 	old = session_find(dp, cfg->id);
 	if (old == NULL)
 		return -ENOENT;
+	was_client = old->cfg.ul_match_client;
 	rc = state_grow(dp, old->st, cfg->n_flows);
 	if (rc == 0)
 		rc = session_build(dp, cfg, old->st, &s);
@@ -389,6 +405,10 @@ static int session_update(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
 		rte_free(s);
 		return rc;
 	}
+	if (cfg->ul_match_client && !was_client)
+		atomic_fetch_add_explicit(&dp->n_match_client, 1, memory_order_relaxed);
+	else if (!cfg->ul_match_client && was_client)
+		atomic_fetch_sub_explicit(&dp->n_match_client, 1, memory_order_relaxed);
 	/* Window path states are the owner's; they only narrow the early
 	 * release rule, so a brief race with the owner is benign. */
 	reorder_paths_sync(s);
@@ -449,6 +469,8 @@ static int session_remove(struct dp_ctx *dp, uint32_t session_id)
 	if (s == NULL)
 		return -ENOENT;
 	st = s->st;
+	if (s->cfg.ul_match_client)
+		atomic_fetch_sub_explicit(&dp->n_match_client, 1, memory_order_relaxed);
 	session_unpublish_keys(dp, s, NULL, pos, &n_pos, ulpos, &n_ulpos);
 	rte_hash_del_key(dp->id_hash, &session_id);
 	grace_period(dp);
@@ -486,6 +508,44 @@ unsigned dp_ctl_reclaim(struct dp_ctx *dp)
 		n++;
 	}
 	return n;
+}
+
+/*
+ * Endpoints the owners learnt by client match (dp_ul_rebound): republish
+ * each session with its path's new client address and port, so that the
+ * next uplink PDUs match by tuple again and downlink goes there.  A notice
+ * is ignored when its session is gone or was replaced (another state), no
+ * longer matches by client, or the path already has that endpoint.
+ */
+unsigned dp_ctl_rebinds(struct dp_ctx *dp)
+{
+	struct dp_rebind n;
+	unsigned count = 0;
+
+	while (dp->rebind != NULL && count < 64 &&
+	       rte_ring_dequeue_elem(dp->rebind, &n, sizeof(n)) == 0) {
+		struct dp_session *s = session_find(dp, n.session_id);
+		struct dp_session_cfg cfg;
+		struct dp_path_cfg *pc;
+
+		count++;
+		if (s == NULL || s->st != n.st || !s->cfg.ul_match_client ||
+		    n.path >= s->cfg.n_paths || s->cfg.paths[n.path].conn_id != n.conn_id ||
+		    (s->paths[n.path].client_ip == n.client_ip &&
+		     s->paths[n.path].client_port == n.client_port)) {
+			dp->rebinds_stale++;
+			continue;
+		}
+		cfg = s->cfg;
+		pc = &cfg.paths[n.path];
+		pc->client_ip = rte_be_to_cpu_32(n.client_ip);
+		pc->client_port = rte_be_to_cpu_16(n.client_port);
+		if (session_update(dp, &cfg) == 0)
+			dp->rebinds_applied++;
+		else
+			dp->rebinds_refused++; /* e.g. another path has that endpoint */
+	}
+	return count;
 }
 
 /* ---- The public API: one caller at a time ---------------------------------- */
@@ -570,6 +630,9 @@ static int session_stats(struct dp_ctx *dp, uint32_t id, struct dp_session_stats
 		o->probes = ps->probes;
 		for (unsigned r = 0; r < DP_DROP_MAX; r++)
 			o->drops[r] = ps->drops[r];
+		o->client_ip = rte_be_to_cpu_32(s->paths[i].client_ip);
+		o->client_port = rte_be_to_cpu_16(s->paths[i].client_port);
+		o->ul_rebound = ps->ul_rebound;
 	}
 	out->n_flows = s->cfg.n_flows;
 	for (unsigned i = 0; i < s->cfg.n_flows; i++) {
@@ -654,7 +717,11 @@ int dp_stats_read(struct dp_ctx *dp, struct dp_stats *out)
 		o->handoff_out = ws->handoff_out;
 		o->handoff_in = ws->handoff_in;
 		o->loops = ws->loops;
+		o->rebind_notices = ws->rebind_notices;
+		o->rebind_ring_full = ws->rebind_ring_full;
 	}
+	out->rebind_notices = t.rebind_notices;
+	out->rebind_ring_full = t.rebind_ring_full;
 	out->n_drops = DP_DROP_MAX;
 	for (unsigned r = 0; r < DP_DROP_MAX; r++)
 		out->drops[r] = t.drops[r];
@@ -663,6 +730,9 @@ int dp_stats_read(struct dp_ctx *dp, struct dp_stats *out)
 			out->port_drops[p][r] = t.port_drops[p][r];
 	pthread_mutex_lock(&dp->ctl_lock);
 	out->n_sessions = (uint32_t)rte_hash_count(dp->id_hash);
+	out->rebinds_applied = dp->rebinds_applied;
+	out->rebinds_refused = dp->rebinds_refused;
+	out->rebinds_stale = dp->rebinds_stale;
 	pthread_mutex_unlock(&dp->ctl_lock);
 	return 0;
 }
@@ -703,6 +773,7 @@ void dp_tables_free(struct dp_ctx *dp)
 	rte_hash_free(dp->id_hash);
 	dp_ctl_reclaim(dp);
 	rte_ring_free(dp->retired);
+	rte_ring_free(dp->rebind);
 	rte_mempool_free(dp->msg_pool);
 	rte_free(dp->rcu);
 }

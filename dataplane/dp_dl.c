@@ -43,22 +43,14 @@ const struct rte_ipv4_hdr *dp_ipv4_of(struct dp_worker *w, struct rte_mbuf *m)
 	return ip;
 }
 
-struct dp_session *dp_dl_lookup(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx)
+bool dp_dl_key_of(struct dp_worker *w, struct rte_mbuf *m, rte_be32_t *key)
 {
 	const struct rte_ipv4_hdr *ip = dp_ipv4_of(w, m);
-	void *s = NULL;
 
-	rte_be32_t key;
-
-	(void)port_idx;
 	if (ip == NULL)
-		return NULL;
-	key = ip->dst_addr; /* aligned copy: the hash reads it as a uint32_t */
-	if (rte_hash_lookup_data(w->dp->dl_hash, &key, &s) < 0) {
-		dp_drop(w, m, DP_DROP_NO_SESSION);
-		return NULL;
-	}
-	return s;
+		return false;
+	*key = ip->dst_addr; /* aligned copy: the hash reads it as a uint32_t */
+	return true;
 }
 
 /*

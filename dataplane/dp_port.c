@@ -89,6 +89,12 @@ int dp_ports_init(struct dp_ctx *dp, char *err, size_t errlen)
 		for (uint16_t q = 0; q < dp->ports[i].n_rxq; q++) {
 			struct dp_worker *w = dp->workers[q % dp->n_workers];
 
+			if (w->n_rxq == RTE_DIM(w->rxq)) {
+				snprintf(err, errlen, "ports[%u].rx_queues: worker %u would poll more "
+					 "than %u RX queues (fewer queues, or more workers)", i,
+					 w->idx, (unsigned)RTE_DIM(w->rxq));
+				return -1;
+			}
 			w->rxq[w->n_rxq].port_id = dp->ports[i].port_id;
 			w->rxq[w->n_rxq].queue_id = q;
 			w->rxq[w->n_rxq].port_idx = (uint8_t)i;

@@ -20,7 +20,8 @@
 #include "dp.h"
 #include "mx_ctrl.h"
 
-/* Control thread: ask owners for probes where the interval has passed. */
+/* Control thread: apply learnt endpoints (dp_ctl_rebinds), then ask owners
+ * for probes where the interval has passed. */
 void dp_ctl_tick(struct dp_ctx *dp)
 {
 	uint64_t now = rte_rdtsc() / dp->tsc_per_ms;
@@ -31,6 +32,7 @@ void dp_ctl_tick(struct dp_ctx *dp)
 	if (!dp->workers_running)
 		return;
 	pthread_mutex_lock(&dp->ctl_lock);
+	dp_ctl_rebinds(dp); /* before iterating: it republishes sessions */
 	while (rte_hash_iterate(dp->id_hash, &key, &data, &it) >= 0) {
 		struct dp_session *s = data;
 		struct dp_msg *m;

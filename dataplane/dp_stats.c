@@ -77,6 +77,8 @@ void dp_stats_sum(const struct dp_ctx *dp, struct dp_worker_stats *out)
 		out->handoff_in += s->handoff_in;
 		out->handoff_out += s->handoff_out;
 		out->loops += s->loops;
+		out->rebind_notices += s->rebind_notices;
+		out->rebind_ring_full += s->rebind_ring_full;
 	}
 }
 
@@ -91,6 +93,10 @@ void dp_stats_print(const struct dp_ctx *dp, FILE *f)
 			(unsigned long)t.rx_pkts[p], (unsigned long)t.rx_bytes[p],
 			(unsigned long)t.tx_pkts[p], (unsigned long)t.tx_bytes[p]);
 	fprintf(f, "handoffs %lu\n", (unsigned long)t.handoff_out);
+	fprintf(f, "rebinds notices %lu ring_full %lu applied %lu refused %lu stale %lu\n",
+		(unsigned long)t.rebind_notices, (unsigned long)t.rebind_ring_full,
+		(unsigned long)dp->rebinds_applied, (unsigned long)dp->rebinds_refused,
+		(unsigned long)dp->rebinds_stale);
 	for (unsigned r = 0; r < DP_DROP_MAX; r++)
 		if (t.drops[r] != 0)
 			fprintf(f, "drop %-22s %10lu  (%s)\n", dp_drop_name(r), (unsigned long)t.drops[r],
@@ -126,6 +132,13 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 		rte_tel_data_add_dict_u64(d, key, pd);
 	}
 	rte_tel_data_add_dict_u64(d, "handoffs", t.handoff_out);
+	rte_tel_data_add_dict_u64(d, "rebind_notices", t.rebind_notices);
+	rte_tel_data_add_dict_u64(d, "rebind_ring_full", t.rebind_ring_full);
+	pthread_mutex_lock(&tel_dp->ctl_lock);
+	rte_tel_data_add_dict_u64(d, "rebinds_applied", tel_dp->rebinds_applied);
+	rte_tel_data_add_dict_u64(d, "rebinds_refused", tel_dp->rebinds_refused);
+	rte_tel_data_add_dict_u64(d, "rebinds_stale", tel_dp->rebinds_stale);
+	pthread_mutex_unlock(&tel_dp->ctl_lock);
 	return 0;
 }
 
@@ -165,6 +178,8 @@ static int tel_workers(const char *cmd, const char *params, struct rte_tel_data 
 		TEL_W_(handoff_out);
 		TEL_W_(handoff_in);
 		TEL_W_(loops);
+		TEL_W_(rebind_notices);
+		TEL_W_(rebind_ring_full);
 #undef TEL_W_
 	}
 	return 0;
@@ -234,6 +249,8 @@ static int tel_session(const char *cmd, const char *params, struct rte_tel_data 
 		TEL_P_(drops, pd);
 		TEL_P_(keepalives, p->keepalives);
 		TEL_P_(probes, p->probes);
+		TEL_P_(client_port, p->client_port);
+		TEL_P_(ul_rebound, p->ul_rebound);
 #undef TEL_P_
 	}
 	for (unsigned i = 0; i < ss.n_flows; i++) {

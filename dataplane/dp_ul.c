@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Uplink (client -> core): outer IPv4/UDP to a gateway GMA port, session
- * lookup by (access port, client address, client port), GMA decode,
+ * lookup by (access port, client address, client port) -- or, for sessions
+ * that allow it, by client (anchor address and Connection ID in the PDU:
+ * NAT rebinding) -- GMA decode,
  * reassembly or de-concatenation, per-flow reordering, forward to the core.
  * MX control PDUs (inner UDP to the gateway's control address) are answered
  * here: keep-alives recorded, probes acknowledged on the path they name.
@@ -15,61 +17,178 @@
 #include "gma_seq.h"
 #include "mx_ctrl.h"
 
-struct dp_session *dp_ul_lookup(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx,
-				unsigned *path)
+bool dp_ul_key_of(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx,
+		  struct dp_ul_key *k)
 {
 	const struct dp_port_cfg *pc = &w->dp->cfg.ports[port_idx];
 	const struct rte_ipv4_hdr *ip = dp_ipv4_of(w, m);
 	const struct rte_udp_hdr *udp;
-	struct dp_session *s;
-	struct dp_ul_key k;
 	unsigned ihl;
 	bool gma_port = false;
-	void *d;
 
 	if (ip == NULL)
-		return NULL;
+		return false;
 	if (ip->dst_addr != w->dp->ports[port_idx].ipv4) {
 		dp_drop(w, m, DP_DROP_NOT_FOR_US);
-		return NULL;
+		return false;
 	}
 	if (ip->fragment_offset &
 	    rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
 		dp_drop(w, m, DP_DROP_IP_FRAGMENT);
-		return NULL;
+		return false;
 	}
 	ihl = (ip->version_ihl & 0x0F) * 4u;
 	if (ip->next_proto_id != IPPROTO_UDP ||
 	    rte_be_to_cpu_16(ip->total_length) < ihl + sizeof(*udp) ||
 	    rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + ihl + sizeof(*udp)) {
 		dp_drop(w, m, DP_DROP_NOT_GMA_PORT);
-		return NULL;
+		return false;
 	}
 	udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
 	for (unsigned i = 0; i < pc->n_gma_ports; i++)
 		gma_port |= udp->dst_port == rte_cpu_to_be_16(pc->gma_ports[i]);
 	if (!gma_port) {
 		dp_drop(w, m, DP_DROP_NOT_GMA_PORT);
-		return NULL;
+		return false;
 	}
-	memset(&k, 0, sizeof(k));
-	k.client_ip = ip->src_addr;
-	k.client_port = udp->src_port;
-	k.port_id = w->dp->ports[port_idx].port_id;
-	if (rte_hash_lookup_data(w->dp->ul_hash, &k, &d) < 0) {
+	memset(k, 0, sizeof(*k)); /* padding is part of the hashed key */
+	k->client_ip = ip->src_addr;
+	k->client_port = udp->src_port;
+	k->port_id = w->dp->ports[port_idx].port_id;
+	return true;
+}
+
+int dp_ul_path_of(const struct dp_session *s, const struct dp_ul_key *k)
+{
+	for (unsigned i = 0; i < s->cfg.n_paths; i++)
+		if (s->paths[i].client_ip == k->client_ip &&
+		    s->paths[i].client_port == k->client_port && s->paths[i].port_id == k->port_id)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * The client's anchor address in a GMA PDU whose method is not known yet.
+ * IP methods (trailer, header): the PDU is the SDU's IPv4 header with
+ * protocol 114, so the anchor is its source.  Non-IP: a GMA header, then
+ * the SDU's own IP header -- except in a fragment after the first, which
+ * carries a slice of the SDU's middle.  A Flags byte of 0x4X would mean
+ * First SDU Length, which non-IP never has, so the two cannot be confused.
+ * Returns false if neither layout gives an IPv4 source.
+ */
+static bool anchor_of(const uint8_t *pdu, size_t len, rte_be32_t *anchor, bool *ip_layout)
+{
+	struct gma_fields f;
+	int hl;
+
+	if (len >= 20 && (pdu[0] >> 4) == 4 && (pdu[0] & 0x0F) >= 5 && pdu[9] == GMA_IPPROTO) {
+		memcpy(anchor, pdu + 12, sizeof(*anchor));
+		*ip_layout = true;
+		return true;
+	}
+	hl = gma_read_header(GMA_METHOD_NONIP, pdu, len, &f);
+	if (hl < 0 || ((f.flags & GMA_F_FRAG) && (f.fc & GMA_FC_FO) != 0) ||
+	    len < (size_t)hl + 20 || (pdu[hl] >> 4) != 4)
+		return false;
+	memcpy(anchor, pdu + hl + 12, sizeof(*anchor));
+	*ip_layout = false;
+	return true;
+}
+
+struct dp_session *dp_ul_by_client(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx,
+				   unsigned *path)
+{
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_udp_hdr *udp;
+	struct dp_session *s;
+	struct gma_pdu d;
+	const uint8_t *pdu;
+	uint16_t port_id = w->dp->ports[port_idx].port_id;
+	rte_be32_t anchor;
+	unsigned ihl, len, n = 0, pi = 0;
+	bool ip_layout;
+	void *data;
+
+	/* Only sessions that ask for it are matched by client. */
+	if (atomic_load_explicit(&w->dp->n_match_client, memory_order_relaxed) == 0) {
 		dp_drop(w, m, DP_DROP_UNKNOWN_CLIENT);
 		return NULL;
 	}
-	s = d;
-	for (unsigned i = 0; i < s->cfg.n_paths; i++) {
-		if (s->paths[i].client_ip == k.client_ip && s->paths[i].client_port == k.client_port &&
-		    s->paths[i].port_id == k.port_id) {
-			*path = i;
-			return s;
-		}
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	ihl = (ip->version_ihl & 0x0F) * 4u;
+	udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
+	len = rte_be_to_cpu_16(udp->dgram_len);
+	if (len < sizeof(*udp) || RTE_ETHER_HDR_LEN + ihl + len > rte_pktmbuf_pkt_len(m)) {
+		dp_drop(w, m, DP_DROP_BAD_IPV4);
+		return NULL;
 	}
-	dp_drop(w, m, DP_DROP_UNKNOWN_CLIENT);
-	return NULL;
+	if (!rte_pktmbuf_is_contiguous(m) && rte_pktmbuf_linearize(m) < 0) {
+		dp_drop(w, m, DP_DROP_NO_MBUF);
+		return NULL;
+	}
+	len -= (unsigned)sizeof(*udp);
+	pdu = rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN + ihl + sizeof(*udp));
+	if (!anchor_of(pdu, len, &anchor, &ip_layout)) {
+		dp_drop(w, m, DP_DROP_UL_NO_ANCHOR);
+		return NULL;
+	}
+	if (rte_hash_lookup_data(w->dp->dl_hash, &anchor, &data) < 0) {
+		dp_drop(w, m, DP_DROP_UL_UNKNOWN_ANCHOR);
+		return NULL;
+	}
+	s = data;
+	if (!s->cfg.ul_match_client) {
+		dp_drop(w, m, DP_DROP_UNKNOWN_CLIENT);
+		return NULL;
+	}
+	/* The method is the session's, never guessed (docs/gma.md). */
+	if (ip_layout != (s->cfg.method != GMA_METHOD_NONIP) ||
+	    gma_decode(s->cfg.method, pdu, len, &d) < 0) {
+		dp_drop(w, m, DP_DROP_UL_WRONG_METHOD);
+		return NULL;
+	}
+	/* The path: the one of this port the Connection ID names; without a
+	 * Connection ID, the session's only path on this port. */
+	for (unsigned i = 0; i < s->cfg.n_paths; i++) {
+		if (s->paths[i].port_id != port_id ||
+		    ((d.f.flags & GMA_F_CONN_ID) && s->paths[i].conn_id != (d.f.conn_id & 0x0F)))
+			continue;
+		pi = i;
+		n++;
+	}
+	if (n != 1) {
+		dp_drop(w, m, DP_DROP_UL_WRONG_CONN);
+		return NULL;
+	}
+	*path = pi;
+	return s;
+}
+
+void dp_ul_rebound(struct dp_worker *w, const struct dp_session *s, unsigned pi,
+		   const struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	const struct rte_udp_hdr *udp =
+		(const struct rte_udp_hdr *)((const uint8_t *)ip + (ip->version_ihl & 0x0F) * 4u);
+	struct dp_path_state *ps = &s->st->paths[pi];
+	struct dp_rebind n;
+
+	ps->ul_rebound++;
+	if (ps->rebind_note_ms != 0 && w->now_ms - ps->rebind_note_ms < DP_REBIND_NOTE_MS)
+		return;
+	ps->rebind_note_ms = w->now_ms != 0 ? w->now_ms : 1;
+	memset(&n, 0, sizeof(n));
+	n.st = s->st;
+	n.session_id = s->cfg.id;
+	n.client_ip = ip->src_addr;
+	n.client_port = udp->src_port;
+	n.path = (uint8_t)pi;
+	n.conn_id = s->paths[pi].conn_id;
+	if (rte_ring_enqueue_elem(w->dp->rebind, &n, sizeof(n)) != 0)
+		w->stats.rebind_ring_full++; /* the next PDU after the interval tries again */
+	else
+		w->stats.rebind_notices++;
 }
 
 void dp_ul_forward_core(struct dp_worker *w, struct rte_mbuf *m)

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The worker loop: receive a burst on each of this worker's queues, look up
- * the session, hand packets of sessions owned elsewhere to their owner, run
- * the downlink or uplink pipeline, release what reorder timeouts free, send
- * the concatenation buffers whose hold time has passed, and transmit in
- * bursts.  Nothing here blocks, allocates (beyond mbufs from the
+ * the sessions of the whole burst at once (bulk hash lookups), hand packets
+ * of sessions owned elsewhere to their owner, run the downlink or uplink
+ * pipeline, release what reorder timeouts free, send the concatenation
+ * buffers whose hold time has passed, and transmit in bursts.  Nothing here blocks, allocates (beyond mbufs from the
  * pool), locks or logs.
  */
+#include <string.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -55,49 +57,229 @@ void dp_tx_enqueue(struct dp_worker *w, uint8_t port_idx, struct rte_mbuf *m)
 }
 
 /*
- * Packets arrive cold (written by the NIC).  Their headers are read first
- * and GMA trailers live at the end: fetch both lines a few packets ahead.
+ * Packets arrive cold (written by the NIC).  A burst is read twice: its
+ * headers when the lookup keys are gathered, then the whole packet when it
+ * is processed.  So the mbuf headers of the burst are fetched at once and
+ * each packet's first line a few packets ahead of the gathering; the lines
+ * only processing touches -- the last one, where GMA trailers are read or
+ * written, and the one in front, where downlink writes the outer headers --
+ * a few packets ahead of the processing.
  */
 #define DP_PREFETCH_AHEAD 4
 
-static inline void prefetch_pkt(const struct rte_mbuf *m)
+static inline void prefetch_head(const struct rte_mbuf *m)
+{
+	rte_prefetch0(rte_pktmbuf_mtod(m, const uint8_t *));
+}
+
+static inline void prefetch_body(const struct rte_mbuf *m, bool core)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 
-	rte_prefetch0(p);
 	rte_prefetch0(p + rte_pktmbuf_data_len(m) - 1);
-}
-
-/* Look up, then process here or hand over to the owner. */
-static void dispatch(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx, bool handed)
-{
-	struct dp_ctx *dp = w->dp;
-	struct dp_session *s;
-	unsigned path = 0;
-	bool core = dp->cfg.ports[port_idx].role == DP_PORT_CORE;
-
-	s = core ? dp_dl_lookup(w, m, port_idx) : dp_ul_lookup(w, m, port_idx, &path);
-	if (s == NULL)
-		return; /* dropped and counted by the lookup */
-	if (s->owner != w->idx && !handed) {
-		/* The owner keeps this client's sequence numbers and windows. */
-		if (rte_ring_enqueue(dp->workers[s->owner]->handoff, m) != 0) {
-			dp_drop(w, m, DP_DROP_HANDOFF_FULL);
-			return;
-		}
-		w->stats.handoff_out++;
-		return;
-	}
 	if (core)
-		dp_dl_packet(w, s, m);
-	else
-		dp_ul_packet(w, s, path, m);
+		rte_prefetch0(p + RTE_ETHER_HDR_LEN - DP_OUTER_LEN); /* outer headers go there */
 }
 
 static uint8_t port_idx_of(const struct dp_ctx *dp, uint16_t port_id)
 {
 	/* Handed-off packets come from our own RX queues: always mapped. */
 	return port_id < RTE_MAX_ETHPORTS ? dp->port_idx_of[port_id] : 0;
+}
+
+/*
+ * One burst's session lookups.  The keys of its packets are gathered first
+ * -- a packet whose key equals the previous distinct key of its table
+ * shares that key's lookup (bursts carry runs of one client) -- and looked
+ * up with one rte_hash_lookup_bulk_data() per table, which computes the
+ * signatures and fetches the buckets of all keys before comparing any, so
+ * that their cache misses overlap.  The sessions found are prefetched, and
+ * the packets processed in arrival order.
+ */
+struct dp_burst {
+	uint64_t valid;                     /* bit i: packet i has a key */
+	uint64_t core;                      /* bit i: packet i came from the core port */
+	uint8_t key[DP_BURST_MAX];          /* packet -> index of its key */
+	uint8_t port_idx[DP_BURST_MAX];
+	unsigned nd, nu;                    /* distinct downlink / uplink keys */
+	rte_be32_t dk[DP_BURST_MAX];
+	struct dp_ul_key uk[DP_BURST_MAX];
+	int8_t upath[DP_BURST_MAX];         /* uplink key -> path index, -1: none */
+	const void *kp[DP_BURST_MAX];
+	void *ds[DP_BURST_MAX], *us[DP_BURST_MAX]; /* key -> session, NULL: miss */
+};
+
+_Static_assert(DP_BURST_MAX <= RTE_HASH_LOOKUP_BULK_MAX, "one bulk lookup per burst and table");
+_Static_assert(DP_BURST_MAX <= 64, "bit masks of a burst");
+_Static_assert(sizeof(struct dp_ul_key) == sizeof(uint64_t), "uplink keys compare as one word");
+
+static inline bool ul_key_eq(const struct dp_ul_key *a, const struct dp_ul_key *b)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	return x == y;
+}
+
+/* Outer checks of packet i and its key; a packet that fails is dropped (counted). */
+static inline void gather(struct dp_worker *w, struct dp_burst *b, unsigned i,
+			  struct rte_mbuf *m, uint8_t pidx, bool core)
+{
+	b->port_idx[i] = pidx;
+	if (core) {
+		rte_be32_t *k = &b->dk[b->nd];
+
+		b->core |= 1ull << i;
+		if (!dp_dl_key_of(w, m, k))
+			return;
+		if (b->nd == 0 || *k != b->dk[b->nd - 1])
+			b->nd++;
+		b->key[i] = (uint8_t)(b->nd - 1);
+	} else {
+		struct dp_ul_key *k = &b->uk[b->nu];
+
+		if (!dp_ul_key_of(w, m, pidx, k))
+			return;
+		if (b->nu == 0 || !ul_key_eq(k, &b->uk[b->nu - 1]))
+			b->nu++;
+		b->key[i] = (uint8_t)(b->nu - 1);
+	}
+	b->valid |= 1ull << i;
+}
+
+/* The session version and its state are read right after the lookup. */
+static inline void prefetch_session(const struct dp_session *s)
+{
+	rte_prefetch0(s);
+	rte_prefetch0(&s->owner);
+}
+
+static void lookup(struct dp_worker *w, struct dp_burst *b)
+{
+	uint64_t hits;
+
+	if (b->nd > 0) {
+		hits = 0;
+		for (unsigned k = 0; k < b->nd; k++)
+			b->kp[k] = &b->dk[k];
+		rte_hash_lookup_bulk_data(w->dp->dl_hash, b->kp, b->nd, &hits, b->ds);
+		for (unsigned k = 0; k < b->nd; k++) {
+			if (!(hits & (1ull << k)))
+				b->ds[k] = NULL;
+			else
+				prefetch_session(b->ds[k]);
+		}
+	}
+	if (b->nu > 0) {
+		hits = 0;
+		for (unsigned k = 0; k < b->nu; k++)
+			b->kp[k] = &b->uk[k];
+		rte_hash_lookup_bulk_data(w->dp->ul_hash, b->kp, b->nu, &hits, b->us);
+		for (unsigned k = 0; k < b->nu; k++) {
+			if (!(hits & (1ull << k))) {
+				b->us[k] = NULL;
+				continue;
+			}
+			b->upath[k] = (int8_t)dp_ul_path_of(b->us[k], &b->uk[k]);
+			prefetch_session(b->us[k]);
+		}
+	}
+}
+
+/*
+ * Look up the sessions of n packets, then process each here or hand it over
+ * to its owner.  rq: the RX queue they came from; NULL for packets other
+ * workers handed over (from any port), which are processed here.
+ */
+static void burst_run(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n,
+		      const struct dp_rxq *rq)
+{
+	struct dp_ctx *dp = w->dp;
+	struct dp_burst b;
+
+	b.valid = 0;
+	b.core = 0;
+	b.nd = 0;
+	b.nu = 0;
+	for (unsigned i = 0; i < n; i++)
+		rte_prefetch0(pkts[i]);
+	for (unsigned i = 0; i < n && i < DP_PREFETCH_AHEAD; i++)
+		prefetch_head(pkts[i]);
+	if (rq != NULL) {
+		bool core = dp->cfg.ports[rq->port_idx].role == DP_PORT_CORE;
+		uint64_t bytes = 0;
+
+		for (unsigned i = 0; i < n; i++) {
+			if (i + DP_PREFETCH_AHEAD < n)
+				prefetch_head(pkts[i + DP_PREFETCH_AHEAD]);
+			bytes += rte_pktmbuf_pkt_len(pkts[i]);
+			pkts[i]->port = rq->port_id; /* not every PMD sets it (net_ring) */
+			gather(w, &b, i, pkts[i], rq->port_idx, core);
+		}
+		w->stats.rx_bytes[rq->port_idx] += bytes;
+	} else {
+		for (unsigned i = 0; i < n; i++) {
+			uint8_t pidx = port_idx_of(dp, pkts[i]->port);
+
+			if (i + DP_PREFETCH_AHEAD < n)
+				prefetch_head(pkts[i + DP_PREFETCH_AHEAD]);
+			gather(w, &b, i, pkts[i], pidx, dp->cfg.ports[pidx].role == DP_PORT_CORE);
+		}
+	}
+	lookup(w, &b);
+
+	for (unsigned i = 0; i < n && i < DP_PREFETCH_AHEAD; i++)
+		prefetch_body(pkts[i], b.core & (1ull << i));
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct dp_session *s;
+		bool rebound = false;
+		unsigned pi = 0;
+
+		if (i + DP_PREFETCH_AHEAD < n)
+			prefetch_body(pkts[i + DP_PREFETCH_AHEAD],
+				      b.core & (1ull << (i + DP_PREFETCH_AHEAD)));
+		if (!(b.valid & (1ull << i)))
+			continue; /* dropped and counted by gather() */
+		if (b.core & (1ull << i)) {
+			s = b.ds[b.key[i]];
+			if (s == NULL) {
+				dp_drop(w, m, DP_DROP_NO_SESSION);
+				continue;
+			}
+		} else {
+			s = b.us[b.key[i]];
+			if (s != NULL && b.upath[b.key[i]] >= 0) {
+				pi = (unsigned)b.upath[b.key[i]];
+			} else if (s != NULL) {
+				dp_drop(w, m, DP_DROP_UNKNOWN_CLIENT);
+				continue;
+			} else {
+				/* No path has this endpoint: NAT rebinding? (dp_ul.c) */
+				s = dp_ul_by_client(w, m, b.port_idx[i], &pi);
+				if (s == NULL)
+					continue;
+				rebound = true;
+			}
+		}
+		if (s->owner != w->idx && rq != NULL) {
+			/* The owner keeps this client's sequence numbers and windows. */
+			if (rte_ring_enqueue(dp->workers[s->owner]->handoff, m) != 0) {
+				dp_drop(w, m, DP_DROP_HANDOFF_FULL);
+				continue;
+			}
+			w->stats.handoff_out++;
+			continue;
+		}
+		if (b.core & (1ull << i)) {
+			dp_dl_packet(w, s, m);
+			continue;
+		}
+		if (unlikely(rebound))
+			dp_ul_rebound(w, s, pi, m);
+		dp_ul_packet(w, s, pi, m);
+	}
 }
 
 /*
@@ -156,8 +338,8 @@ void dp_worker_poll(struct dp_worker *w)
 
 	n = rte_ring_dequeue_burst(w->handoff, (void **)pkts, burst, NULL);
 	w->stats.handoff_in += n;
-	for (unsigned i = 0; i < n; i++)
-		dispatch(w, pkts[i], port_idx_of(dp, pkts[i]->port), true);
+	if (n > 0)
+		burst_run(w, pkts, n, NULL);
 
 	for (unsigned q = 0; q < w->n_rxq; q++) {
 		const struct dp_rxq *rq = &w->rxq[q];
@@ -167,15 +349,7 @@ void dp_worker_poll(struct dp_worker *w)
 			continue;
 		atomic_store_explicit(&dp->last_rx_tsc, rte_rdtsc(), memory_order_relaxed);
 		w->stats.rx_pkts[rq->port_idx] += nb;
-		for (uint16_t i = 0; i < nb && i < DP_PREFETCH_AHEAD; i++)
-			prefetch_pkt(pkts[i]);
-		for (uint16_t i = 0; i < nb; i++) {
-			if (i + DP_PREFETCH_AHEAD < nb)
-				prefetch_pkt(pkts[i + DP_PREFETCH_AHEAD]);
-			w->stats.rx_bytes[rq->port_idx] += rte_pktmbuf_pkt_len(pkts[i]);
-			pkts[i]->port = rq->port_id; /* not every PMD sets it (net_ring) */
-			dispatch(w, pkts[i], rq->port_idx, false);
-		}
+		burst_run(w, pkts, nb, rq);
 	}
 
 	dp_ul_poll_pending(w);

@@ -58,6 +58,19 @@ struct dp_session_cfg {
 	struct dp_path_cfg paths[DP_MAX_PATHS];
 	uint8_t n_flows;
 	struct dp_flow_cfg flows[DP_MAX_FLOWS];
+	/*
+	 * Uplink matching.  false ("endpoint", the default): an uplink PDU
+	 * belongs to a path only by (access port, client address, client UDP
+	 * port).  true ("client"): a PDU from an endpoint no path has is also
+	 * accepted when its inner IPv4 source is this session's anchor, it
+	 * decodes with this session's method and its Connection ID (or, when
+	 * absent, the only path of the session on that port) names a path on
+	 * the access port it came in on; the path's endpoint is then learnt
+	 * and the session republished with it (NAT rebinding).  Without IPsec
+	 * anyone who knows the anchor address can claim the path this way:
+	 * config/README.md, docs/ARCHITECTURE.md.
+	 */
+	bool ul_match_client;
 };
 
 struct dp_ctx; /* the running data plane (opaque to the control plane) */
@@ -85,6 +98,8 @@ struct dp_worker_counters {
 	uint64_t drops;                  /* over all reasons */
 	uint64_t handoff_out, handoff_in; /* packets handed to / taken from other workers */
 	uint64_t loops;                  /* iterations of the poll loop */
+	uint64_t rebind_notices;         /* learnt endpoints sent to the control thread */
+	uint64_t rebind_ring_full;       /* ... not sent: the notice ring was full */
 };
 
 /* The whole data plane, summed over workers where it says so. */
@@ -97,6 +112,12 @@ struct dp_stats {
 	uint64_t drops[DP_API_MAX_DROPS];                  /* summed over workers */
 	uint64_t port_drops[DP_API_MAX_PORTS][DP_API_MAX_DROPS]; /* by port: input (TX full: output) */
 	uint32_t n_sessions;
+	/* Learnt uplink endpoints (ul_match_client): notices summed over the
+	 * workers, and what the control thread made of them. */
+	uint64_t rebind_notices, rebind_ring_full;
+	uint64_t rebinds_applied;    /* sessions republished with the new endpoint */
+	uint64_t rebinds_refused;    /* the update failed (endpoint used by another path) */
+	uint64_t rebinds_stale;      /* nothing to do: session gone or changed, endpoint known */
 };
 
 /* One delivery connection's counters and measurements. */
@@ -112,6 +133,9 @@ struct dp_path_stats {
 	uint64_t probes_sent, probe_acks; /* the gateway's probes and their answers */
 	uint64_t keepalives, probes; /* MX control PDUs received on it */
 	uint64_t drops[DP_API_MAX_DROPS]; /* this path's packets dropped, by reason */
+	uint32_t client_ip;          /* the endpoint in use (learnt ones included), host order */
+	uint16_t client_port;
+	uint64_t ul_rebound;         /* uplink PDUs accepted by client match from another endpoint */
 };
 
 /* One flow's uplink receiver state (gma_reorder_stats / gma_reasm_stats). */

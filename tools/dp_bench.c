@@ -3,7 +3,7 @@
  * mamsgw-bench: cost of the data-plane pipeline relative to a plain
  * receive -> transmit loop on the same ports, measured in the same run.
  *
- *   mamsgw-bench [EAL options] [-- --packets N --rounds R]
+ *   mamsgw-bench [EAL options] [-- --packets N --rounds R --sessions S]
  *
  * Ports are ring PMDs (no NIC needed).  For each SDU size (64, 512, 1400
  * bytes of IPv4 packet) N frames are built in advance and queued on the
@@ -18,6 +18,10 @@
  *   (b) uplink    dp_worker_poll(): access RX on two paths whose Flow SNs
  *       interleave and arrive skewed by a burst, outer checks, session lookup,
  *       GMA decode, reorder window, forward to core TX
+ * With --sessions S the packets go round-robin to S clients (anchors
+ * 10.8.0.2 + k, client UDP ports 5000 + k, each with its own Flow SNs), so
+ * that consecutive packets belong to different sessions and the session
+ * tables and states no longer sit in the cache.
  * Printed per size: Mpps, cycles per packet (median of R rounds) and the
  * ratio of each pipeline's cycles to the baseline's.  A ratio of 3.0 means
  * the pipeline spends three times the cycles of bare forwarding.
@@ -55,8 +59,8 @@ struct bport {
 
 static struct bport core_p, wifi_p, lte_p;
 static struct rte_mempool *in_pool;
-static unsigned n_pkts = 16384, rounds = 5;
-static uint32_t ul_sn; /* uplink Flow SN carried on between rounds */
+static unsigned n_pkts = 16384, rounds = 5, n_sessions = 1;
+static uint32_t *ul_sn; /* per session: uplink Flow SN carried on between rounds */
 
 static void die(const char *what)
 {
@@ -100,19 +104,22 @@ static void port_cfg(struct dp_port_cfg *pc, const char *name, const char *dev,
 
 static void config(struct dp_config *c)
 {
-	struct dp_session_cfg *s = &c->sessions[0];
-
 	dp_config_defaults(c);
 	c->workers = 1;
 	c->mbufs = 8191;
+	c->max_sessions = n_sessions > 512 ? 2 * n_sessions : 1024; /* cuckoo headroom */
 	c->n_ports = 3;
 	port_cfg(&c->ports[0], "wifi", wifi_p.dev, DP_PORT_ACCESS, IP4(192, 0, 2, 1));
 	port_cfg(&c->ports[1], "lte", lte_p.dev, DP_PORT_ACCESS, IP4(198, 51, 100, 1));
 	port_cfg(&c->ports[2], "core", core_p.dev, DP_PORT_CORE, IP4(203, 0, 113, 1));
-	c->n_sessions = 1;
+}
+
+/* Session k: anchor ANCHOR + k, client ports 5000 + k, flow 0 split 1:1. */
+static void session_cfg(unsigned k, struct dp_session_cfg *s)
+{
 	memset(s, 0, sizeof(*s));
-	s->id = 1;
-	s->anchor_ip = ANCHOR;
+	s->id = k + 1;
+	s->anchor_ip = ANCHOR + k;
 	s->method = GMA_METHOD_TRAILER;
 	s->dl_flags = GMA_F_FLOW_SN | GMA_F_DELIVERY_SN | GMA_F_FLOW_ID | GMA_F_TIMESTAMP;
 	s->fragment = true;
@@ -121,7 +128,7 @@ static void config(struct dp_config *c)
 		s->paths[i].conn_id = (uint8_t)i;
 		s->paths[i].port = (uint8_t)i;
 		s->paths[i].client_ip = i == 0 ? IP4(192, 0, 2, 10) : IP4(198, 51, 100, 10);
-		s->paths[i].client_port = 5000;
+		s->paths[i].client_port = (uint16_t)(5000 + k);
 		s->paths[i].gw_port = 10020;
 		s->paths[i].mtu = 1500;
 		s->paths[i].up = true;
@@ -175,35 +182,38 @@ static void make_downlink(uint16_t size)
 		uint8_t *p;
 		struct rte_mbuf *m = frame_alloc((uint16_t)(14 + size), &p);
 
-		fill_ipv4(p + 14, size, IP4(203, 0, 113, 50), ANCHOR, 4000, 4001);
+		fill_ipv4(p + 14, size, IP4(203, 0, 113, 50), ANCHOR + i % n_sessions, 4000, 4001);
 		if (rte_ring_enqueue(core_p.rx, m) != 0)
 			die("core ring full");
 	}
 }
 
-/* Uplink input: even SNs on wifi, odd SNs on lte, each a GMA trailer PDU. */
+/* Uplink input: per session even SNs on wifi, odd SNs on lte, each a GMA trailer PDU. */
 static void make_uplink(uint16_t size)
 {
 	uint8_t sdu[1600];
 
-	for (unsigned i = 0; i < n_pkts; i++, ul_sn = (ul_sn + 1) & 0xFFFFFFu) {
-		unsigned path = i & 1;
+	for (unsigned i = 0; i < n_pkts; i++) {
+		unsigned k = i % n_sessions;
+		uint32_t sn = ul_sn[k];
+		unsigned path = sn & 1;
 		struct gma_fields f = {
 			.flags = GMA_F_FLOW_SN | GMA_F_DELIVERY_SN | GMA_F_FLOW_ID | GMA_F_TIMESTAMP,
-			.flow_sn = ul_sn,
-			.delivery_sn = (uint8_t)(i / 2),
+			.flow_sn = sn,
+			.delivery_sn = (uint8_t)(sn / 2),
 		};
 		uint16_t pdu_len = (uint16_t)(size + gma_overhead(GMA_METHOD_TRAILER, f.flags));
 		uint8_t *p;
 		struct rte_mbuf *m = frame_alloc((uint16_t)(14 + 28 + pdu_len), &p);
 
+		ul_sn[k] = (sn + 1) & 0xFFFFFFu;
 		memset(sdu, 0x5A, size);
-		fill_ipv4(sdu, size, ANCHOR, IP4(203, 0, 113, 50), 4001, 4000);
+		fill_ipv4(sdu, size, ANCHOR + k, IP4(203, 0, 113, 50), 4001, 4000);
 		if (gma_encode(GMA_METHOD_TRAILER, &f, sdu, size, p + 42, pdu_len) != pdu_len)
 			die("cannot encode an uplink PDU");
 		fill_ipv4(p + 14, (uint16_t)(28 + pdu_len),
 			  path ? IP4(198, 51, 100, 10) : IP4(192, 0, 2, 10),
-			  path ? IP4(198, 51, 100, 1) : IP4(192, 0, 2, 1), 5000, 10020);
+			  path ? IP4(198, 51, 100, 1) : IP4(192, 0, 2, 1), (uint16_t)(5000 + k), 10020);
 		if (rte_ring_enqueue(path ? lte_p.rx : wifi_p.rx, m) != 0)
 			die("access ring full");
 	}
@@ -293,6 +303,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"packets", required_argument, NULL, 'n'},
 		{"rounds", required_argument, NULL, 'r'},
+		{"sessions", required_argument, NULL, 's'},
 		{NULL, 0, NULL, 0},
 	};
 	static const uint16_t sizes[] = {64, 512, 1400};
@@ -313,11 +324,18 @@ int main(int argc, char **argv)
 			n_pkts = (unsigned)strtoul(optarg, NULL, 10);
 		else if (opt == 'r')
 			rounds = (unsigned)strtoul(optarg, NULL, 10);
+		else if (opt == 's')
+			n_sessions = (unsigned)strtoul(optarg, NULL, 10);
 		else
-			die("usage: mamsgw-bench [EAL options] -- [--packets N] [--rounds R]");
+			die("usage: mamsgw-bench [EAL options] -- [--packets N] [--rounds R] "
+			    "[--sessions S]");
 	}
-	if (n_pkts < 1024 || n_pkts > 65536 || rounds < 1 || rounds > MAX_ROUNDS)
-		die("--packets must be 1024..65536 and --rounds 1..31");
+	if (n_pkts < 1024 || n_pkts > 65536 || rounds < 1 || rounds > MAX_ROUNDS ||
+	    n_sessions < 1 || n_sessions > 16384)
+		die("--packets must be 1024..65536, --rounds 1..31 and --sessions 1..16384");
+	ul_sn = calloc(n_sessions, sizeof(*ul_sn));
+	if (ul_sn == NULL)
+		die("out of memory");
 
 	unsigned ring = rte_align32pow2(n_pkts + 1);
 	bport_make(&core_p, "core", ring);
@@ -333,10 +351,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mamsgw-bench: %s\n", err);
 		return 1;
 	}
+	for (unsigned k = 0; k < n_sessions; k++) {
+		struct dp_session_cfg sc;
+
+		session_cfg(k, &sc);
+		rc = dp_session_add(dp, &sc);
+		if (rc < 0) {
+			fprintf(stderr, "mamsgw-bench: session %u: %s (more memory: -m)\n", k + 1,
+				strerror(-rc));
+			return 1;
+		}
+	}
 
 	hz = (double)rte_get_tsc_hz();
-	printf("mamsgw-bench: %u packets x %u rounds per cell (median), one lcore, ring ports, "
-	       "TSC %.2f GHz\n", n_pkts, rounds, hz / 1e9);
+	printf("mamsgw-bench: %u packets x %u rounds per cell (median), %u session(s), one lcore, "
+	       "ring ports, TSC %.2f GHz\n", n_pkts, rounds, n_sessions, hz / 1e9);
 	printf("%-5s | %-18s | %-26s | %-26s\n", "SDU", "baseline l2fwd", "(a) downlink",
 	       "(b) uplink");
 	printf("%-5s | %7s %10s | %7s %10s %7s | %7s %10s %7s\n", "bytes", "Mpps", "cyc/pkt",
@@ -356,6 +385,7 @@ int main(int argc, char **argv)
 		       hz / cb / 1e6, cb, hz / cd / 1e6, cd, cd / cb, hz / cu / 1e6, cu, cu / cb);
 	}
 	dp_destroy(dp);
+	free(ul_sn);
 	rte_eal_cleanup();
 	return 0;
 }

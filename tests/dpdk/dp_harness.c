@@ -269,6 +269,19 @@ static void parse_log(struct dpt_run *r)
 			s->tx_bytes = d;
 			continue;
 		}
+		if (strncmp(line, "rebinds ", 8) == 0) {
+			unsigned long n, f, ap, rf, st;
+
+			if (sscanf(line, "rebinds notices %lu ring_full %lu applied %lu refused %lu "
+					 "stale %lu", &n, &f, &ap, &rf, &st) == 5) {
+				r->rebind_notices = n;
+				r->rebind_ring_full = f;
+				r->rebinds_applied = ap;
+				r->rebinds_refused = rf;
+				r->rebinds_stale = st;
+			}
+			continue;
+		}
 		if (strncmp(line, "drop ", 5) == 0 && r->n_drops < DPT_MAX_DROPS &&
 		    sscanf(line, "drop %47s %lu", name, &a) == 2) {
 			snprintf(r->drop[r->n_drops].name, sizeof(r->drop[0].name), "%s", name);

@@ -92,6 +92,8 @@ struct dpt_run {
 		char name[48];
 		uint64_t n;
 	} drop[DPT_MAX_DROPS];
+	/* The "rebinds" line: learnt uplink endpoints (uplink_match "client"). */
+	uint64_t rebind_notices, rebind_ring_full, rebinds_applied, rebinds_refused, rebinds_stale;
 };
 
 /* Paths of the standard two-path client: conn 3 on wifi, conn 7 on lte (gw port 10021). */

@@ -8,6 +8,9 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_eth_ring.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
 
 #include "ring_world.h"
 
@@ -113,4 +116,99 @@ void rw_config(struct dp_config *c, const struct rport *wifi, const struct rport
 	s->flows[0].steer.path[1] = 1;
 	s->flows[0].steer.weight[0] = 1;
 	s->flows[0].steer.weight[1] = 1;
+}
+
+/* ---- Frames ------------------------------------------------------------------- */
+
+static void ipv4_udp(uint8_t *p, uint16_t total, uint32_t src, uint32_t dst, uint16_t sport,
+		     uint16_t dport)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+	memset(p, 0, sizeof(*ip) + sizeof(*udp));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(total);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(src);
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(dport);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(total - sizeof(*ip)));
+}
+
+static struct rte_mbuf *eth_frame(struct rte_mempool *mp, uint16_t len, uint8_t **p)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+
+	cr_assert_not_null(m, "test pool empty");
+	*p = (uint8_t *)rte_pktmbuf_append(m, len);
+	cr_assert_not_null(*p);
+	memset(*p, 0, len);
+	(*p)[12] = 0x08; /* IPv4 */
+	return m;
+}
+
+struct rte_mbuf *rw_dl_frame(struct rte_mempool *mp, uint32_t server, uint16_t sport,
+			     uint32_t anchor, uint32_t seq)
+{
+	uint8_t *p;
+	struct rte_mbuf *m = eth_frame(mp, 14 + 28 + RW_PAYLOAD, &p);
+
+	ipv4_udp(p + 14, 28 + RW_PAYLOAD, server, anchor, sport, 4001);
+	memcpy(p + 14 + 28, &seq, sizeof(seq));
+	return m;
+}
+
+struct rte_mbuf *rw_ul_frame(struct rte_mempool *mp, const struct rw_ul *u, uint32_t seq)
+{
+	uint8_t sdu[28 + RW_PAYLOAD], *p;
+	uint8_t pdu[28 + RW_PAYLOAD + GMA_OVERHEAD_MAX];
+	struct rte_mbuf *m;
+	int n;
+
+	memset(sdu, 0, sizeof(sdu));
+	ipv4_udp(sdu, sizeof(sdu), u->anchor ? u->anchor : ANCHOR, RW_SERVER,
+		 u->sport ? u->sport : 4001, 4000);
+	memcpy(sdu + 28, &seq, sizeof(seq));
+	n = gma_encode(u->method, &u->f, sdu, sizeof(sdu), pdu, sizeof(pdu));
+	cr_assert_gt(n, 0, "gma_encode: %s", gma_strerror(n));
+	m = eth_frame(mp, (uint16_t)(14 + 28 + n), &p);
+	ipv4_udp(p + 14, (uint16_t)(28 + n), u->client_ip, u->gw_ip, u->client_port,
+		 u->gw_port ? u->gw_port : 10020);
+	memcpy(p + 14 + 28, pdu, (size_t)n);
+	return m;
+}
+
+uint32_t rw_core_seq(const struct rte_mbuf *m)
+{
+	uint32_t seq;
+
+	cr_assert_geq(rte_pktmbuf_data_len(m), 14 + 28 + sizeof(seq));
+	memcpy(&seq, rte_pktmbuf_mtod_offset(m, const uint8_t *, 14 + 28), sizeof(seq));
+	return seq;
+}
+
+uint32_t rw_dl_seq(const struct rte_mbuf *m, enum gma_method meth, struct gma_pdu *d,
+		   uint16_t *dport, uint16_t *sport)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint16_t len = rte_pktmbuf_data_len(m);
+	const uint8_t *udp;
+	uint32_t seq;
+
+	cr_assert_gt(len, 42);
+	cr_assert_eq(gma_decode(meth, f + 42, (size_t)(len - 42), d), 0, "not a GMA PDU");
+	if (dport != NULL)
+		*dport = (uint16_t)(f[14 + 20 + 2] << 8 | f[14 + 20 + 3]);
+	/* The SDU's UDP header: the IP methods' data starts after the IPv4
+	 * header (and GMA header), non-IP's with the inner IPv4 header. */
+	cr_assert_geq(d->data_len, (meth == GMA_METHOD_NONIP ? 20u : 0u) + 8u + sizeof(seq));
+	udp = f + 42 + d->data_off + (meth == GMA_METHOD_NONIP ? 20 : 0);
+	if (sport != NULL)
+		*sport = (uint16_t)(udp[0] << 8 | udp[1]);
+	memcpy(&seq, udp + 8, sizeof(seq));
+	return seq;
 }

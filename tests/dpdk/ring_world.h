@@ -14,6 +14,7 @@
 #include <rte_ring.h>
 
 #include "dp_config.h"
+#include "gma_wire.h"
 
 /* RTE_IPV4() shifts a signed int: undefined for addresses >= 128.0.0.0. */
 #define IP4(a, b, c, d)                                                                    \
@@ -44,5 +45,41 @@ void rw_port_make(struct rport *p, const char *name, unsigned nq, unsigned ring_
  */
 void rw_config(struct dp_config *c, const struct rport *wifi, const struct rport *lte,
 	       const struct rport *core);
+
+/* ---- Frames of the live tests ------------------------------------------------ */
+
+#define RW_SERVER IP4(203, 0, 113, 50)
+#define RW_PAYLOAD 64u
+
+/*
+ * Downlink: server:sport -> anchor:4001, UDP with RW_PAYLOAD bytes whose
+ * first four are seq (host order), as the core port receives it.
+ */
+struct rte_mbuf *rw_dl_frame(struct rte_mempool *mp, uint32_t server, uint16_t sport,
+			     uint32_t anchor, uint32_t seq);
+
+/* Uplink: a GMA PDU carrying anchor:sport -> RW_SERVER:4000 (payload seq). */
+struct rw_ul {
+	enum gma_method method;
+	struct gma_fields f;    /* GMA fields of the PDU */
+	uint32_t client_ip;     /* outer source, host order */
+	uint16_t client_port;
+	uint32_t gw_ip;         /* outer destination: the access port's address */
+	uint16_t gw_port;       /* 0: 10020 */
+	uint32_t anchor;        /* inner source; 0: ANCHOR */
+	uint16_t sport;         /* inner UDP source port; 0: 4001 */
+};
+struct rte_mbuf *rw_ul_frame(struct rte_mempool *mp, const struct rw_ul *u, uint32_t seq);
+
+/* The seq of an uplink SDU the core port sent. */
+uint32_t rw_core_seq(const struct rte_mbuf *m);
+
+/*
+ * A downlink frame an access port sent: decodes its GMA PDU (asserts) and
+ * returns the seq of the SDU; *dport (may be NULL) gets the outer UDP
+ * destination port, *sport the SDU's UDP source port (the server's).
+ */
+uint32_t rw_dl_seq(const struct rte_mbuf *m, enum gma_method meth, struct gma_pdu *d,
+		   uint16_t *dport, uint16_t *sport);
 
 #endif /* RING_WORLD_H */
