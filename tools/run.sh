@@ -28,7 +28,7 @@ vdev() {
 }
 echo
 echo "==== mamsgw on $config"
-"$build/dataplane/mamsgw" --no-huge --no-shconf --no-pci -m 1024 --lcores 0@0,1@1,2@1 \
+"$build/mamsgw" --no-huge --no-shconf --no-pci -m 1024 --lcores 0@0,1@1,2@1 \
   --log-level=2 "$(vdev 0 wifi)" "$(vdev 1 lte)" "$(vdev 2 core)" \
   -- --config "$config" --idle-exit-ms 500
 

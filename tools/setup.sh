@@ -9,12 +9,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${MAMSGW_BUILDDIR:-$top/build}
 
 # Build: compiler, meson, ninja, pkg-config.  Libraries: DPDK, libwebsockets,
-# jansson, Intel IPsec-MB, Criterion.  clang + its runtimes: libFuzzer targets.
+# jansson, Intel IPsec-MB, Criterion, OpenSSL (wss).  clang + its runtimes:
+# libFuzzer targets.  python3-websockets (Debian's /usr/bin/python3): the
+# independent WebSocket client of the NCM tests.
 pkgs=(
   build-essential meson ninja-build pkg-config python3-pyelftools
   dpdk-dev libdpdk-dev libwebsockets-dev libjansson-dev libipsec-mb-dev
-  libcriterion-dev
+  libcriterion-dev libssl-dev openssl
   clang libclang-rt-14-dev
+  python3-websockets
 )
 
 missing=()

@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The "ncm" section of the gateway configuration (cp_config.h; reference:
+ * config/README.md).  Same conventions as dataplane/dp_config.c: every
+ * object's keys are checked before its values are read, the result is
+ * copied out only when everything passed, messages are "ncm.path: reason".
+ */
+#include "cp_config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "dp_config_json.h"
+
+#define CP_MAX_TIMER_MS 3600000u  /* an hour */
+#define CP_DEFAULT_LISTEN_PORT 8765u
+
+static const char *const ncm_keys[] = {
+	"ncm_id", "listen", "endpoint", "tls", "token", "token_file", "limits", "timers",
+	"anchor", "delivery", "session", "policy", "ssids", NULL,
+};
+static const char *const endpoint_keys[] = { "ip", "port", NULL };
+static const char *const tls_keys[] = { "cert", "key", "client_ca", NULL };
+static const char *const limit_keys[] = {
+	"max_message", "max_depth", "max_array", "max_sessions", NULL,
+};
+static const char *const timer_keys[] = {
+	"timeout_ms", "retries", "keep_alive_ms", "detach_ms", NULL,
+};
+static const char *const anchor_keys[] = {
+	"connection_id", "connection_type", "pool", "gateway", "dns", NULL,
+};
+static const char *const delivery_keys[] = {
+	"connection_id", "connection_type", "port", "gw_port", "mtu", NULL,
+};
+static const char *const session_keys[] = {
+	"method", "dl_fields", "mx_dialect", "fragment", "concat", "concat_hold_us",
+	"probe_interval_ms", "default_flow", "uplink_match", "flows", NULL,
+};
+static const char *const policy_keys[] = {
+	"flows", "interval_ms", "min_change_pct", "probe_fail", "hold_down_ms", NULL,
+};
+
+static const struct cfg_name conn_types[] = {
+	{ "Wi-Fi", 0 }, { "LTE", 1 }, { "5G_NR", 2 }, { "MulteFire", 3 }, { NULL, 0 },
+};
+
+static const struct cfg_name methods[] = {
+	{ "trailer", GMA_METHOD_TRAILER },
+	{ "header", GMA_METHOD_HEADER_IP },
+	{ "nonip", GMA_METHOD_NONIP },
+	{ NULL, 0 },
+};
+
+static const struct cfg_name uplink_matches[] = {
+	{ "endpoint", 0 }, { "client", 1 }, { NULL, 0 },
+};
+
+static const struct cfg_name dialects[] = {
+	{ "up09", MX_DIALECT_UP09 }, { "rfc8743", MX_DIALECT_RFC8743 }, { NULL, 0 },
+};
+
+void cp_config_defaults(struct cp_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->ncm_id = 1;
+	c->listen_ip = (127u << 24) | 1u;
+	c->listen_port = CP_DEFAULT_LISTEN_PORT;
+	c->max_message = 65536;
+	c->max_depth = 16;
+	c->max_array = 64;
+	c->max_sessions = 1024;
+	c->timeout_ms = 3000;
+	c->retries = 3;
+	c->keep_alive_ms = 60000;
+	c->detach_ms = 0; /* 0: timeout_ms * (retries + 1), set after parsing */
+	c->anchor_conn_id = 15;
+	snprintf(c->anchor_type, sizeof(c->anchor_type), "LTE");
+	c->anchor_net = (10u << 24) | (8u << 16);  /* 10.8.0.0/16 */
+	c->anchor_mask = 0xFFFF0000u;
+	c->tmpl.method = GMA_METHOD_TRAILER;
+	c->tmpl.dl_flags = GMA_F_FLOW_SN | GMA_F_DELIVERY_SN | GMA_F_TIMESTAMP | GMA_F_FLOW_ID;
+	c->tmpl.ctrl_dialect = MX_DIALECT_RFC8743;
+	c->tmpl.fragment = true;
+	c->tmpl.concat_hold_us = 200;
+	c->tmpl.probe_interval_ms = 100; /* the policy's failure detection needs probes */
+	c->policy.interval_ms = 100;
+	c->policy.min_change_pct = 10;
+	c->policy.probe_fail = 3;
+	c->policy.hold_down_ms = 5000;
+}
+
+static int copy_str(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
+		    char *dst, size_t cap)
+{
+	const char *s;
+	int rc = cfg_get_str(p, o, path, key, false, &s);
+
+	if (rc <= 0)
+		return rc;
+	if (s[0] == '\0' || strlen(s) >= cap)
+		return cfg_fail(p, path, key, "must be 1..%zu characters", cap - 1);
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+static int parse_endpoint(struct cfg_parser *p, const json_t *ncm, const char *key,
+			  uint32_t *ip, uint16_t *port)
+{
+	const json_t *o = json_object_get(ncm, key);
+	char path[CFG_PATH_LEN];
+
+	if (o == NULL)
+		return 0;
+	cfg_subpath(path, "ncm.%s", key);
+	if (cfg_check_object(p, o, path, endpoint_keys))
+		return -1;
+	if (json_object_get(o, "ip") != NULL) {
+		*ip = 0;
+		/* "0.0.0.0" is allowed here: listen on every address */
+		if (json_is_string(json_object_get(o, "ip")) &&
+		    strcmp(json_string_value(json_object_get(o, "ip")), "0.0.0.0") == 0) {
+			if (strcmp(key, "endpoint") == 0)
+				return cfg_fail(p, path, "ip", "must be an address CCMs can reach");
+		} else if (cfg_get_ipv4(p, o, path, "ip", true, ip)) {
+			return -1;
+		}
+	}
+	/* port 0: the kernel picks one (tests); never in an announcement */
+	return cfg_get_u16(p, o, path, "port", false, strcmp(key, "endpoint") == 0 ? 1 : 0,
+			   UINT16_MAX, port);
+}
+
+static int parse_token_file(struct cfg_parser *p, const char *file, struct cp_config *c)
+{
+	FILE *f = fopen(file, "r");
+	size_t n;
+
+	if (f == NULL)
+		return cfg_fail(p, "ncm", "token_file", "cannot open %s: %s", file,
+				strerror(errno));
+	n = fread(c->token, 1, sizeof(c->token) - 1, f);
+	c->token[n] = '\0';
+	if (!feof(f) && fgetc(f) != EOF) {
+		fclose(f);
+		return cfg_fail(p, "ncm", "token_file", "%s: token longer than %u bytes", file,
+				CP_TOKEN_LEN - 1);
+	}
+	fclose(f);
+	while (n > 0 && (c->token[n - 1] == '\n' || c->token[n - 1] == '\r' ||
+			 c->token[n - 1] == ' '))
+		c->token[--n] = '\0';
+	if (n == 0)
+		return cfg_fail(p, "ncm", "token_file", "%s is empty", file);
+	return 0;
+}
+
+static int parse_security(struct cfg_parser *p, const json_t *ncm, struct cp_config *c)
+{
+	const json_t *o = json_object_get(ncm, "tls");
+	const char *file = NULL;
+
+	if (o != NULL) {
+		if (cfg_check_object(p, o, "ncm.tls", tls_keys) ||
+		    copy_str(p, o, "ncm.tls", "cert", c->cert, sizeof(c->cert)) ||
+		    copy_str(p, o, "ncm.tls", "key", c->key, sizeof(c->key)) ||
+		    copy_str(p, o, "ncm.tls", "client_ca", c->client_ca, sizeof(c->client_ca)))
+			return -1;
+		if (c->cert[0] == '\0' || c->key[0] == '\0')
+			return cfg_fail(p, "ncm.tls", c->cert[0] ? "key" : "cert",
+					"required when \"tls\" is given");
+	}
+	if (json_object_get(ncm, "token") != NULL && json_object_get(ncm, "token_file") != NULL)
+		return cfg_fail(p, "ncm", "token_file", "give \"token\" or \"token_file\", not both");
+	if (copy_str(p, ncm, "ncm", "token", c->token, sizeof(c->token)) ||
+	    cfg_get_str(p, ncm, "ncm", "token_file", false, &file) < 0)
+		return -1;
+	if (file != NULL && parse_token_file(p, file, c))
+		return -1;
+	for (const char *t = c->token; *t; t++)
+		if (*t <= ' ' || *t > '~')
+			return cfg_fail(p, "ncm", "token", "only printable ASCII without blanks");
+	return 0;
+}
+
+static int parse_limits_timers(struct cfg_parser *p, const json_t *ncm, struct cp_config *c)
+{
+	const json_t *o = json_object_get(ncm, "limits");
+
+	if (o != NULL &&
+	    (cfg_check_object(p, o, "ncm.limits", limit_keys) ||
+	     cfg_get_u32(p, o, "ncm.limits", "max_message", false, 1024, 16u << 20,
+			 &c->max_message) ||
+	     cfg_get_u32(p, o, "ncm.limits", "max_depth", false, 4, 64, &c->max_depth) ||
+	     cfg_get_u32(p, o, "ncm.limits", "max_array", false, 1, 4096, &c->max_array) ||
+	     cfg_get_u32(p, o, "ncm.limits", "max_sessions", false, 1, 1u << 20,
+			 &c->max_sessions)))
+		return -1;
+	o = json_object_get(ncm, "timers");
+	if (o != NULL &&
+	    (cfg_check_object(p, o, "ncm.timers", timer_keys) ||
+	     cfg_get_u32(p, o, "ncm.timers", "timeout_ms", false, 10, CP_MAX_TIMER_MS,
+			 &c->timeout_ms) ||
+	     cfg_get_u32(p, o, "ncm.timers", "retries", false, 0, 100, &c->retries) ||
+	     cfg_get_u32(p, o, "ncm.timers", "keep_alive_ms", false, 100, CP_MAX_TIMER_MS,
+			 &c->keep_alive_ms) ||
+	     cfg_get_u32(p, o, "ncm.timers", "detach_ms", false, 0, CP_MAX_TIMER_MS,
+			 &c->detach_ms)))
+		return -1;
+	return 0;
+}
+
+static int parse_anchor(struct cfg_parser *p, const json_t *ncm, struct cp_config *c)
+{
+	const json_t *o = json_object_get(ncm, "anchor");
+	int type = 1;
+
+	if (o == NULL)
+		return 0;
+	if (cfg_check_object(p, o, "ncm.anchor", anchor_keys) ||
+	    cfg_get_u8(p, o, "ncm.anchor", "connection_id", false, 0, 15, &c->anchor_conn_id) ||
+	    cfg_get_name(p, o, "ncm.anchor", "connection_type", false, conn_types, &type) ||
+	    cfg_get_prefix(p, o, "ncm.anchor", "pool", &c->anchor_net, &c->anchor_mask) ||
+	    cfg_get_ipv4(p, o, "ncm.anchor", "gateway", false, &c->anchor_gw) ||
+	    cfg_get_ipv4(p, o, "ncm.anchor", "dns", false, &c->anchor_dns))
+		return -1;
+	if (json_object_get(o, "connection_type") != NULL)
+		snprintf(c->anchor_type, sizeof(c->anchor_type), "%s", conn_types[type].name);
+	if (~c->anchor_mask < 3)
+		return cfg_fail(p, "ncm.anchor", "pool", "needs at least 2 client addresses (/30)");
+	return 0;
+}
+
+static int parse_delivery(struct cfg_parser *p, const json_t *ncm, const struct dp_config *dpc,
+			  struct cp_config *c)
+{
+	const json_t *a;
+	char path[CFG_PATH_LEN];
+
+	if (cfg_get_array(p, ncm, "ncm", "delivery", true, DP_MAX_PATHS, "DP_MAX_PATHS", &a))
+		return -1;
+	if (json_array_size(a) == 0)
+		return cfg_fail(p, "ncm", "delivery", "at least one delivery connection is needed");
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		const json_t *o = json_array_get(a, i);
+		struct cp_delivery_cfg *d = &c->delivery[i];
+		const struct dp_port_cfg *pc;
+		const char *port;
+		int type, pi;
+
+		cfg_subpath(path, "ncm.delivery[%zu]", i);
+		if (cfg_check_object(p, o, path, delivery_keys) ||
+		    cfg_get_u8(p, o, path, "connection_id", true, 0, 15, &d->connection_id) ||
+		    cfg_get_name(p, o, path, "connection_type", true, conn_types, &type) ||
+		    cfg_get_str(p, o, path, "port", true, &port) < 0)
+			return -1;
+		snprintf(d->connection_type, sizeof(d->connection_type), "%s", conn_types[type].name);
+		pi = dp_config_port_index(dpc, port);
+		if (pi < 0)
+			return cfg_fail(p, path, "port", "no port is named \"%s\"", port);
+		pc = &dpc->ports[pi];
+		if (pc->role != DP_PORT_ACCESS)
+			return cfg_fail(p, path, "port", "\"%s\" is not an access port", port);
+		d->port = (uint8_t)pi;
+		d->gw_ip = pc->ipv4;
+		d->gw_port = pc->gma_ports[0];
+		d->mtu = 1500;
+		if (cfg_get_u16(p, o, path, "gw_port", false, 1, UINT16_MAX, &d->gw_port) ||
+		    cfg_get_u16(p, o, path, "mtu", false, 576, 9000, &d->mtu))
+			return -1;
+		bool known = false;
+		for (unsigned k = 0; k < pc->n_gma_ports; k++)
+			known |= pc->gma_ports[k] == d->gw_port;
+		if (!known)
+			return cfg_fail(p, path, "gw_port", "%u is not a GMA UDP port of \"%s\"",
+					d->gw_port, port);
+		for (size_t j = 0; j < i; j++)
+			if (c->delivery[j].connection_id == d->connection_id)
+				return cfg_fail(p, path, "connection_id",
+						"%u is already used by ncm.delivery[%zu]",
+						d->connection_id, j);
+		c->n_delivery = (uint8_t)(i + 1);
+	}
+	return 0;
+}
+
+/* The template's paths: one per delivery connection, addresses unknown. */
+static int parse_template(struct cfg_parser *p, const json_t *ncm, struct cp_config *c)
+{
+	struct dp_session_cfg *s = &c->tmpl;
+	const json_t *o = json_object_get(ncm, "session"), *a;
+	char sub[CFG_PATH_LEN];
+	int method = (int)s->method, dialect = (int)s->ctrl_dialect, match = s->ul_match_client;
+
+	s->n_paths = c->n_delivery;
+	for (unsigned i = 0; i < c->n_delivery; i++) {
+		s->paths[i].conn_id = c->delivery[i].connection_id;
+		s->paths[i].port = c->delivery[i].port;
+		s->paths[i].gw_port = c->delivery[i].gw_port;
+		s->paths[i].mtu = c->delivery[i].mtu;
+	}
+	if (o != NULL) {
+		if (cfg_check_object(p, o, "ncm.session", session_keys) ||
+		    cfg_get_name(p, o, "ncm.session", "method", false, methods, &method))
+			return -1;
+		s->method = (enum gma_method)method;
+		if (cfg_parse_dl_fields(p, o, "ncm.session", s) ||
+		    cfg_get_name(p, o, "ncm.session", "mx_dialect", false, dialects, &dialect) ||
+		    cfg_get_bool(p, o, "ncm.session", "fragment", &s->fragment) ||
+		    cfg_get_bool(p, o, "ncm.session", "concat", &s->concat) ||
+		    cfg_get_u16(p, o, "ncm.session", "concat_hold_us", false, 0, UINT16_MAX,
+				&s->concat_hold_us) ||
+		    cfg_get_u32(p, o, "ncm.session", "probe_interval_ms", false, 0, 3600000,
+				&s->probe_interval_ms) ||
+		    cfg_get_u8(p, o, "ncm.session", "default_flow", false, 0, UINT8_MAX,
+			       &s->default_flow) ||
+		    cfg_get_name(p, o, "ncm.session", "uplink_match", false, uplink_matches, &match))
+			return -1;
+		s->ctrl_dialect = (enum mx_dialect)dialect;
+		s->ul_match_client = match != 0;
+		if (cfg_get_array(p, o, "ncm.session", "flows", false, DP_MAX_FLOWS,
+				  "DP_MAX_FLOWS", &a))
+			return -1;
+		for (size_t i = 0; i < json_array_size(a); i++) {
+			cfg_subpath(sub, "ncm.session.flows[%zu]", i);
+			if (cfg_parse_flow(p, json_array_get(a, i), sub, s, &s->flows[i]))
+				return -1;
+			for (size_t j = 0; j < i; j++)
+				if (s->flows[j].flow_id == s->flows[i].flow_id)
+					return cfg_fail(p, sub, "flow_id",
+							"%u is already used by "
+							"ncm.session.flows[%zu]",
+							s->flows[i].flow_id, j);
+			s->n_flows = (uint8_t)(i + 1);
+		}
+	}
+	if (s->n_flows == 0) {
+		/* One flow for everything, steered by the policy. */
+		memset(&s->flows[0], 0, sizeof(s->flows[0]));
+		s->flows[0].flow_id = s->default_flow;
+		s->flows[0].tft.flow_id = s->default_flow;
+		s->flows[0].tft.remote_port_max = UINT16_MAX;
+		s->flows[0].tft.local_port_max = UINT16_MAX;
+		s->flows[0].steer.mode = GMA_STEER_SWITCH;
+		s->flows[0].steer.n = 1;
+		s->n_flows = 1;
+	}
+	for (unsigned i = 0; i < s->n_flows; i++)
+		if (s->flows[i].flow_id == s->default_flow)
+			return 0;
+	return cfg_fail(p, "ncm.session", "default_flow", "%u is not the flow_id of any flow",
+			s->default_flow);
+}
+
+static int parse_policy(struct cfg_parser *p, const json_t *ncm, struct cp_config *c)
+{
+	const json_t *o = json_object_get(ncm, "policy"), *a = NULL;
+	char ep[CFG_PATH_LEN];
+
+	if (o != NULL &&
+	    (cfg_check_object(p, o, "ncm.policy", policy_keys) ||
+	     cfg_get_u32(p, o, "ncm.policy", "interval_ms", false, 10, CP_MAX_TIMER_MS,
+			 &c->policy.interval_ms) ||
+	     cfg_get_u8(p, o, "ncm.policy", "min_change_pct", false, 0, 100,
+			&c->policy.min_change_pct) ||
+	     cfg_get_u8(p, o, "ncm.policy", "probe_fail", false, 1, 100, &c->policy.probe_fail) ||
+	     cfg_get_u32(p, o, "ncm.policy", "hold_down_ms", false, 0, CP_MAX_TIMER_MS,
+			 &c->policy.hold_down_ms) ||
+	     cfg_get_array(p, o, "ncm.policy", "flows", false, DP_MAX_FLOWS, "DP_MAX_FLOWS", &a)))
+		return -1;
+	if (a == NULL) {
+		/* Default: the default flow follows the policy. */
+		for (unsigned i = 0; i < c->tmpl.n_flows; i++)
+			if (c->tmpl.flows[i].flow_id == c->tmpl.default_flow)
+				c->auto_flows |= (uint8_t)(1u << i);
+		return 0;
+	}
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		long long id;
+		unsigned j;
+
+		cfg_subpath(ep, "ncm.policy.flows[%zu]", i);
+		if (cfg_int_value(p, json_array_get(a, i), ep, NULL, 0, UINT8_MAX, NULL, &id))
+			return -1;
+		for (j = 0; j < c->tmpl.n_flows && c->tmpl.flows[j].flow_id != id; j++)
+			;
+		if (j == c->tmpl.n_flows)
+			return cfg_fail(p, ep, NULL, "no flow of ncm.session has flow_id %lld", id);
+		c->auto_flows |= (uint8_t)(1u << j);
+	}
+	return 0;
+}
+
+static int parse_ssids(struct cfg_parser *p, const json_t *ncm, struct cp_config *c)
+{
+	const json_t *a;
+	char ep[CFG_PATH_LEN];
+
+	if (cfg_get_array(p, ncm, "ncm", "ssids", false, CP_MAX_SSIDS_CFG, "CP_MAX_SSIDS", &a))
+		return -1;
+	for (size_t i = 0; a != NULL && i < json_array_size(a); i++) {
+		const json_t *v = json_array_get(a, i);
+
+		cfg_subpath(ep, "ncm.ssids[%zu]", i);
+		if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 32)
+			return cfg_fail(p, ep, NULL, "expected an SSID: a string of 1..32 bytes");
+		memcpy(c->ssids[i], json_string_value(v), json_string_length(v) + 1);
+		c->n_ssids = (uint8_t)(i + 1);
+	}
+	return 0;
+}
+
+static int parse_ncm(struct cfg_parser *p, const json_t *ncm, const struct dp_config *dpc,
+		     struct cp_config *c)
+{
+	if (cfg_check_object(p, ncm, "ncm", ncm_keys) ||
+	    cfg_get_u32(p, ncm, "ncm", "ncm_id", false, 0, UINT32_MAX, &c->ncm_id) ||
+	    parse_endpoint(p, ncm, "listen", &c->listen_ip, &c->listen_port) ||
+	    parse_endpoint(p, ncm, "endpoint", &c->endpoint_ip, &c->endpoint_port) ||
+	    parse_security(p, ncm, c) || parse_limits_timers(p, ncm, c) ||
+	    parse_anchor(p, ncm, c) || parse_delivery(p, ncm, dpc, c) ||
+	    parse_template(p, ncm, c) || parse_policy(p, ncm, c) || parse_ssids(p, ncm, c))
+		return -1;
+	if (c->detach_ms == 0)
+		c->detach_ms = c->timeout_ms * (c->retries + 1);
+	if (c->endpoint_ip == 0)
+		c->endpoint_ip = c->listen_ip != 0 ? c->listen_ip : c->delivery[0].gw_ip;
+	if (c->endpoint_port == 0)
+		c->endpoint_port = c->listen_port;
+	if (c->anchor_gw == 0)
+		c->anchor_gw = c->anchor_net | 1u;
+	if ((c->anchor_gw & c->anchor_mask) != c->anchor_net)
+		return cfg_fail(p, "ncm.anchor", "gateway", "is outside the pool");
+	/* Static sessions keep their anchors: none may fall in the pool. */
+	for (unsigned i = 0; i < dpc->n_sessions; i++)
+		if ((dpc->sessions[i].anchor_ip & c->anchor_mask) == c->anchor_net)
+			return cfg_fail(p, "ncm.anchor", "pool",
+					"contains the anchor_ip of sessions[%u]", i);
+	c->enabled = true;
+	return 0;
+}
+
+int cp_config_parse(const char *json, size_t len, const struct dp_config *dpc,
+		    struct cp_config *c, char *err, size_t errlen)
+{
+	struct cfg_parser p = { .err = err, .errlen = errlen };
+	struct cp_config *tmp;
+	json_error_t jerr;
+	const json_t *ncm;
+	json_t *root;
+	int ret = -1;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return cfg_fail(&p, "", NULL, "line %d, column %d: %s", jerr.line, jerr.column,
+				jerr.text);
+	tmp = malloc(sizeof(*tmp));
+	if (tmp == NULL) {
+		cfg_fail(&p, "", NULL, "out of memory");
+		goto out;
+	}
+	cp_config_defaults(tmp);
+	ncm = json_is_object(root) ? json_object_get(root, "ncm") : NULL;
+	if (ncm == NULL || parse_ncm(&p, ncm, dpc, tmp) == 0) {
+		*c = *tmp;
+		ret = 0;
+	}
+	free(tmp);
+out:
+	json_decref(root);
+	return ret;
+}
+
+int cp_config_load(const char *path, const struct dp_config *dpc, struct cp_config *c,
+		   char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+	int rc;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+	    (buf = malloc((size_t)n + 1)) == NULL) {
+		snprintf(err, errlen, "cannot read");
+		fclose(f);
+		return -1;
+	}
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		snprintf(err, errlen, "cannot read: short read");
+		free(buf);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	rc = cp_config_parse(buf, (size_t)n, dpc, c, err, errlen);
+	free(buf);
+	return rc;
+}

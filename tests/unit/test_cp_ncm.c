@@ -1,0 +1,895 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The NCM state machine (controlplane/cp_ncm.c) against a fake transport
+ * and a fake data plane (fake_dp.c) that records every dp_api.h call:
+ * every procedure of RFC 8743 section 8, out-of-order messages,
+ * retransmission and timeout, keep-alive death, MX_REJECT, termination from
+ * both sides, bad input, resumption and the policy.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp_config.h"
+#include "cp_msg.h"
+#include "cp_ncm.h"
+#include "dp_config.h"
+#include "fake_dp.h"
+
+#define MAX_SENT 64u
+
+static const char *const gw_json =
+	"{ \"ports\": ["
+	"  { \"name\": \"wifi\", \"device\": \"net_null0\", \"role\": \"access\","
+	"    \"ipv4\": \"192.0.2.1\", \"next_hop_mac\": \"02:00:00:00:01:02\","
+	"    \"gma_udp_ports\": [10020] },"
+	"  { \"name\": \"lte\", \"device\": \"net_null1\", \"role\": \"access\","
+	"    \"ipv4\": \"198.51.100.1\", \"next_hop_mac\": \"02:00:00:00:02:02\","
+	"    \"gma_udp_ports\": [10020, 10021] },"
+	"  { \"name\": \"core\", \"device\": \"net_null2\", \"role\": \"core\","
+	"    \"ipv4\": \"203.0.113.1\", \"next_hop_mac\": \"02:00:00:00:03:02\" } ],"
+	"  \"ncm\": { \"ncm_id\": 7,"
+	"    \"listen\": { \"ip\": \"127.0.0.1\", \"port\": 0 },"
+	"    \"endpoint\": { \"ip\": \"192.0.2.1\", \"port\": 8765 },"
+	"    \"timers\": { \"timeout_ms\": 1000, \"retries\": 2, \"keep_alive_ms\": 10000 },"
+	"    \"anchor\": { \"connection_id\": 15, \"pool\": \"10.9.0.0/24\" },"
+	"    \"delivery\": ["
+	"      { \"connection_id\": 0, \"connection_type\": \"Wi-Fi\", \"port\": \"wifi\" },"
+	"      { \"connection_id\": 3, \"connection_type\": \"LTE\", \"port\": \"lte\","
+	"        \"gw_port\": 10021, \"mtu\": 1400 } ],"
+	"    \"session\": { \"probe_interval_ms\": 100 },"
+	"    \"policy\": { \"interval_ms\": 500, \"probe_fail\": 3, \"hold_down_ms\": 2000 },"
+	"    \"ssids\": [\"operator-wifi\", \"12345\"] } }";
+
+struct sent {
+	uint64_t conn;
+	char *text;
+};
+
+static struct fake_dp fdp;
+static struct sent sent[MAX_SENT];
+static unsigned n_sent;
+static uint64_t closed_conn;
+static int closed_code;
+static unsigned n_closes;
+static uint32_t rnd = 0x1234567u;
+static struct cp_config ccfg;
+static struct cp_ncm *ncm;
+static struct cp_msg msg; /* last decoded */
+
+static int io_send(void *o, uint64_t conn, const char *text, size_t len)
+{
+	(void)o;
+	cr_assert_lt(n_sent, MAX_SENT);
+	sent[n_sent].conn = conn;
+	sent[n_sent].text = strndup(text, len);
+	n_sent++;
+	return 0;
+}
+
+static int io_close(void *o, uint64_t conn, int code, const char *reason)
+{
+	(void)o;
+	(void)reason;
+	closed_conn = conn;
+	closed_code = code;
+	n_closes++;
+	return 0;
+}
+
+/* Deterministic "CSPRNG" for the tests: distinct values. */
+static int io_random(void *o, void *buf, size_t len)
+{
+	(void)o;
+	for (size_t i = 0; i < len; i++) {
+		rnd = rnd * 1103515245u + 12345u;
+		((uint8_t *)buf)[i] = (uint8_t)(rnd >> 16);
+	}
+	return 0;
+}
+
+static void setup_json(const char *json)
+{
+	static struct dp_config dpc;
+	char err[256];
+	struct cp_ncm_io io = { .send = io_send, .close = io_close, .random = io_random };
+
+	memset(&fdp, 0, sizeof(fdp));
+	n_sent = 0;
+	n_closes = 0;
+	cr_assert_eq(dp_config_parse(json, strlen(json), &dpc, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cp_config_parse(json, strlen(json), &dpc, &ccfg, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert(ccfg.enabled);
+	ncm = cp_ncm_create(&ccfg, FAKE_DP_CTX(&fdp), &io);
+	cr_assert_not_null(ncm);
+}
+
+static void setup(void)
+{
+	setup_json(gw_json);
+}
+
+static void teardown(void)
+{
+	cp_ncm_destroy(ncm);
+	for (unsigned i = 0; i < n_sent; i++)
+		free(sent[i].text);
+}
+
+TestSuite(ncm, .init = setup, .fini = teardown);
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static void rx(uint64_t conn, uint64_t now, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void rx(uint64_t conn, uint64_t now, const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	cp_ncm_on_text(ncm, conn, buf, strlen(buf), now);
+}
+
+/* Decodes sent message i into msg and checks its type. */
+static const struct cp_msg *sent_msg(unsigned i, enum cp_msg_type type)
+{
+	struct cp_msg_error err;
+
+	cr_assert_lt(i, n_sent, "message %u was not sent (%u sent)", i, n_sent);
+	cr_assert_eq(cp_msg_decode(sent[i].text, strlen(sent[i].text), NULL, &msg, &err), 0,
+		     "sent message does not decode: %s: %s", err.field, err.reason);
+	cr_assert_eq(msg.type, type, "sent %s, expected %s: %s", cp_msg_type_name(msg.type),
+		     cp_msg_type_name(type), sent[i].text);
+	return &msg;
+}
+
+/* The last message sent, of the given type. */
+static const struct cp_msg *last(enum cp_msg_type type)
+{
+	cr_assert_gt(n_sent, 0);
+	return sent_msg(n_sent - 1, type);
+}
+
+/* Index of the first message of a type sent at or after `from`, or -1. */
+static int find_sent(unsigned from, enum cp_msg_type type)
+{
+	struct cp_msg_error err;
+
+	for (unsigned i = from; i < n_sent; i++)
+		if (cp_msg_decode(sent[i].text, strlen(sent[i].text), NULL, &msg, &err) == 0 &&
+		    msg.type == type)
+			return (int)i;
+	return -1;
+}
+
+#define USID "\"unique_session_id\": {\"ncm_id\": %u, \"session_id\": %u}"
+
+static const char *const cap_req =
+	"{\"version\":\"1.0\",\"message_type\":\"mx_capability_req\",\"sequence_num\":3,"
+	"\"feature_active\":[{\"feature_name\":\"fragmentation\",\"active\":true}],"
+	"\"num_anchor_connections\":1,"
+	"\"anchor_connections\":[{\"connection_id\":15,\"connection_type\":\"LTE\"}],"
+	"\"num_delivery_connections\":2,"
+	"\"delivery_connections\":[{\"connection_id\":0,\"connection_type\":\"Wi-Fi\"},"
+	"{\"connection_id\":3,\"connection_type\":\"LTE\"}],"
+	"\"convergence_methods\":[{\"method\":\"GMA\",\"supported\":true}],"
+	"\"adaptation_methods\":[{\"method\":\"UDP_without_DTLS\",\"supported\":true}]}";
+
+/* Capability exchange on conn; returns the session ID. */
+static uint32_t caps(uint64_t conn, uint64_t now)
+{
+	const struct cp_msg *m;
+
+	cp_ncm_on_open(ncm, conn, "192.0.2.10:40000", now);
+	cp_ncm_on_text(ncm, conn, cap_req, strlen(cap_req), now);
+	m = last(CP_MSG_CAPABILITY_RSP);
+	cr_assert_eq(m->sequence_num, 3);
+	cr_assert(m->has_unique_session_id);
+	cr_assert_eq(m->unique_session_id.ncm_id, 7);
+	cr_assert_neq(m->unique_session_id.session_id, 0);
+	return m->unique_session_id.session_id;
+}
+
+/* Through ACK, reconf of both connections and UP setup: ACTIVE. */
+static uint32_t bring_up(uint64_t conn, uint64_t now)
+{
+	uint32_t id = caps(conn, now);
+	const struct cp_msg *m;
+	uint32_t seq;
+
+	rx(conn, now, "{\"version\":\"1.0\",\"message_type\":\"mx_capability_ack\","
+		      "\"sequence_num\":3," USID ",\"capability_ack\":\"MX_ACCEPT\"}", 7, id);
+	m = last(CP_MSG_UP_SETUP_CONF_REQ);
+	seq = m->sequence_num;
+	rx(conn, now, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_req\",\"sequence_num\":4,"
+		      USID ",\"reconf_action\":\"setup\",\"connection_id\":0,"
+		      "\"ip_address\":\"192.0.2.10\",\"mtu_size\":1500}", 7, id);
+	last(CP_MSG_RECONF_RSP);
+	rx(conn, now, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_req\",\"sequence_num\":5,"
+		      USID ",\"reconf_action\":\"setup\",\"connection_id\":3,"
+		      "\"ip_address\":\"198.51.100.10\",\"mtu_size\":1400}", 7, id);
+	last(CP_MSG_RECONF_RSP);
+	cr_assert_eq(fake_dp_count(&fdp, FAKE_ADD), 0, "no data-plane session before the cnf");
+	rx(conn, now, "{\"version\":\"1.0\",\"message_type\":\"mx_up_setup_cnf\",\"sequence_num\":%u,"
+		      USID ",\"probe_param\":{\"probe_port\":5999,\"anchor_conn_id\":15},"
+		      "\"num_delivery_conn\":2,\"client_params\":["
+		      "{\"connection_id\":0,\"adapt_param\":{\"udp_adapt_port\":5000}},"
+		      "{\"connection_id\":3,\"adapt_param\":{\"udp_adapt_port\":5001}}]}",
+	   seq, 7, id);
+	return id;
+}
+
+/* The CCM answers every traffic steering request sent so far. */
+static void answer_steering(uint64_t conn, uint64_t now, uint32_t id)
+{
+	static unsigned answered;
+	struct cp_msg_error err;
+
+	if (answered > n_sent)
+		answered = 0;
+	for (; answered < n_sent; answered++) {
+		uint32_t seq;
+
+		if (cp_msg_decode(sent[answered].text, strlen(sent[answered].text), NULL, &msg,
+				  &err) != 0 || msg.type != CP_MSG_TRAFFIC_STEERING_REQ)
+			continue;
+		seq = msg.sequence_num;
+		rx(conn, now, "{\"version\":\"1.0\",\"message_type\":\"mx_traffic_steering_rsp\","
+			      "\"sequence_num\":%u," USID ",\"feature_active\":[]}", seq, 7, id);
+	}
+}
+
+/* ---- procedures ------------------------------------------------------------- */
+
+Test(ncm, discover_answers_system_info_with_the_endpoint)
+{
+	const struct cp_msg *m;
+
+	cp_ncm_on_open(ncm, 1, "192.0.2.10:40000", 0);
+	rx(1, 0, "{\"version\":\"1.0\",\"message_type\":\"mx_discover\",\"sequence_num\":\"1\"}");
+	m = last(CP_MSG_SYSTEM_INFO);
+	cr_assert_eq(m->sequence_num, 1);
+	cr_assert_eq(m->u.system_info.n_ncm_connections, 1);
+	cr_assert_eq(m->u.system_info.ncm_connections[0].connection_id, 15);
+	cr_assert_str_eq(m->u.system_info.ncm_connections[0].ncm_end_point.ip_address, "192.0.2.1");
+	cr_assert_eq(m->u.system_info.ncm_connections[0].ncm_end_point.port, 8765);
+	cr_assert_eq(sent[n_sent - 1].conn, 1);
+}
+
+Test(ncm, capability_response_lists_what_the_gateway_offers)
+{
+	const struct cp_msg *m;
+
+	caps(1, 0);
+	m = last(CP_MSG_CAPABILITY_RSP);
+	cr_assert_eq(m->u.capability_rsp.n_delivery_connections, 2);
+	cr_assert_eq(m->u.capability_rsp.delivery_connections[1].connection_id, 3);
+	cr_assert_eq(m->u.capability_rsp.delivery_connections[1].connection_type, CP_CONN_LTE);
+	cr_assert_eq(m->u.capability_rsp.anchor_connections[0].connection_id, 15);
+	bool gma = false, other = false;
+
+	for (unsigned i = 0; i < m->u.capability_rsp.n_convergence_methods; i++) {
+		if (m->u.capability_rsp.convergence_methods[i].method == CP_CONV_GMA)
+			gma = m->u.capability_rsp.convergence_methods[i].supported;
+		else
+			other |= m->u.capability_rsp.convergence_methods[i].supported;
+	}
+	cr_assert(gma);
+	cr_assert_not(other);
+}
+
+Test(ncm, session_ids_are_unique_and_not_sequential)
+{
+	uint32_t a = caps(1, 0), b = caps(2, 0), c = caps(3, 0);
+
+	cr_assert_neq(a, b);
+	cr_assert_neq(b, c);
+	cr_assert_neq(b - a, c - b, "IDs %u %u %u look sequential", a, b, c);
+}
+
+Test(ncm, full_bring_up_programs_the_data_plane)
+{
+	uint32_t id;
+	const struct dp_session_cfg *s;
+	const struct cp_msg *m;
+	int i;
+
+	id = caps(1, 0);
+	rx(1, 0, "{\"version\":\"1.0\",\"message_type\":\"mx_capability_ack\","
+		 "\"sequence_num\":3," USID ",\"capability_ack\":\"MX_ACCEPT\"}", 7, id);
+	m = last(CP_MSG_UP_SETUP_CONF_REQ);
+	/* The anchor address comes from the pool; tunnel endpoints from the ports. */
+	cr_assert(m->u.up_setup_conf_req.anchor_connections[0].has_vnic_info);
+	cr_assert_str_eq(m->u.up_setup_conf_req.anchor_connections[0].vnic_info.ip, "10.9.0.2");
+	const struct cp_convergence_config *cc =
+		&m->u.up_setup_conf_req.anchor_connections[0].convergence_config[0];
+	cr_assert_eq(cc->convergence_method, CP_CONV_GMA);
+	cr_assert_eq(cc->n_delivery_connections, 2);
+	cr_assert_str_eq(cc->delivery_connections[0].adaptation_method_param.tunnel_ip_addr,
+			 "192.0.2.1");
+	cr_assert_eq(cc->delivery_connections[0].adaptation_method_param.tunnel_end_port, 10020);
+	cr_assert_str_eq(cc->delivery_connections[1].adaptation_method_param.tunnel_ip_addr,
+			 "198.51.100.1");
+	cr_assert_eq(cc->delivery_connections[1].adaptation_method_param.tunnel_end_port, 10021);
+	teardown();
+	setup();
+
+	id = bring_up(1, 0);
+	i = fake_dp_last(&fdp, FAKE_ADD, id);
+	cr_assert_geq(i, 0, "the confirmation creates the data-plane session");
+	s = fake_dp_session(&fdp, id);
+	cr_assert_not_null(s);
+	cr_assert_eq(s->anchor_ip, 0x0A090002u);
+	cr_assert_eq(s->n_paths, 2);
+	cr_assert_eq(s->paths[0].conn_id, 0);
+	cr_assert_eq(s->paths[0].client_ip, 0xC000020Au);
+	cr_assert_eq(s->paths[0].client_port, 5000);
+	cr_assert_eq(s->paths[0].gw_port, 10020);
+	cr_assert_eq(s->paths[1].conn_id, 3);
+	cr_assert_eq(s->paths[1].client_ip, 0xC633640Au);
+	cr_assert_eq(s->paths[1].client_port, 5001);
+	cr_assert_eq(s->paths[1].mtu, 1400);
+	cr_assert_eq(s->paths[1].gw_port, 10021);
+	cr_assert(s->paths[0].up && s->paths[1].up);
+	cr_assert_eq(s->probe_interval_ms, 100);
+	/* Then: steering, measurement configuration, path estimation. */
+	int k = find_sent(0, CP_MSG_TRAFFIC_STEERING_REQ);
+
+	cr_assert_geq(k, 0);
+	sent_msg((unsigned)k, CP_MSG_TRAFFIC_STEERING_REQ);
+	cr_assert_eq(msg.u.traffic_steering_req.connection_id, 15);
+	cr_assert_eq(msg.u.traffic_steering_req.n_downlink_delivery, 1);
+	cr_assert_eq(msg.u.traffic_steering_req.downlink_delivery[0], 0);
+	k = find_sent(0, CP_MSG_MEASUREMENT_CONF);
+	cr_assert_geq(k, 0);
+	sent_msg((unsigned)k, CP_MSG_MEASUREMENT_CONF);
+	cr_assert_eq(msg.u.measurement_conf.n_measurement_configuration, 2);
+	cr_assert_eq(msg.u.measurement_conf.measurement_configuration[0].meas_rep_conf[2]
+			     .meas_rep_param, CP_MEAS_WLAN_RSSI);
+	cr_assert_eq(msg.u.measurement_conf.measurement_configuration[1].meas_rep_conf[2]
+			     .meas_rep_param, CP_MEAS_LTE_RSRP);
+	k = find_sent(0, CP_MSG_SSID_INDICATION);
+	cr_assert_geq(k, 0);
+	sent_msg((unsigned)k, CP_MSG_SSID_INDICATION);
+	cr_assert_eq(msg.u.ssid_indication.n_ssid_list, 2);
+	cr_assert_str_eq(msg.u.ssid_indication.ssid_list[0].ssid_id, "operator-wifi");
+	cr_assert_str_eq(msg.u.ssid_indication.ssid_list[1].ssid_id, "12345");
+	/* One path estimation request per delivery connection. */
+	k = find_sent(0, CP_MSG_PATH_EST_REQ);
+	cr_assert_geq(k, 0);
+	cr_assert_geq(find_sent((unsigned)k + 1, CP_MSG_PATH_EST_REQ), 0);
+
+	struct cp_ncm_session_info info;
+
+	cr_assert_eq(cp_ncm_session(ncm, id, &info, 0), 0);
+	cr_assert_eq(info.state, CP_NCM_ACTIVE);
+	cr_assert(info.in_dataplane);
+	cr_assert_eq(info.n_conns, 2);
+}
+
+Test(ncm, reject_ends_the_session)
+{
+	uint32_t id = caps(1, 0);
+	struct cp_ncm_stats st;
+
+	rx(1, 0, "{\"version\":\"1.0\",\"message_type\":\"mx_capability_ack\","
+		 "\"sequence_num\":3," USID ",\"capability_ack\":\"MX_REJECT\"}", 7, id);
+	cr_assert_eq(n_closes, 1);
+	cr_assert_eq(closed_conn, 1);
+	cr_assert_eq(fake_dp_count(&fdp, FAKE_ADD), 0);
+	cp_ncm_stats(ncm, &st);
+	cr_assert_eq(st.sessions, 0);
+	cr_assert_eq(st.rejected, 1);
+	cr_assert_eq(cp_ncm_session(ncm, id, &(struct cp_ncm_session_info){ 0 }, 0), -ENOENT);
+}
+
+Test(ncm, reconfiguration_release_and_update_follow_in_the_data_plane)
+{
+	uint32_t id = bring_up(1, 0);
+	const struct dp_session_cfg *s;
+
+	rx(1, 10, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_req\",\"sequence_num\":9,"
+		  USID ",\"reconf_action\":\"release\",\"connection_id\":0}", 7, id);
+	last(CP_MSG_RECONF_RSP);
+	s = fake_dp_session(&fdp, id);
+	cr_assert_not(s->paths[0].up, "released: down in the data plane");
+	cr_assert(s->paths[1].up);
+	rx(1, 20, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_req\",\"sequence_num\":10,"
+		  USID ",\"reconf_action\":\"setup\",\"connection_id\":0,"
+		  "\"ip_address\":\"192.0.2.77\",\"mtu_size\":1300}", 7, id);
+	s = fake_dp_session(&fdp, id);
+	cr_assert(s->paths[0].up);
+	cr_assert_eq(s->paths[0].client_ip, 0xC000024Du);
+	cr_assert_eq(s->paths[0].mtu, 1300);
+	rx(1, 30, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_req\",\"sequence_num\":11,"
+		  USID ",\"reconf_action\":\"update\",\"connection_id\":3,\"mtu_size\":1280,"
+		  "\"connection_status\":\"disabled\"}", 7, id);
+	s = fake_dp_session(&fdp, id);
+	cr_assert_eq(s->paths[1].mtu, 1280);
+	cr_assert_not(s->paths[1].up);
+}
+
+Test(ncm, reconfiguration_of_an_unknown_connection_is_refused)
+{
+	uint32_t id = bring_up(1, 0);
+	unsigned before = fdp.n_calls;
+	const struct cp_msg *m;
+
+	rx(1, 10, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_req\",\"sequence_num\":9,"
+		  USID ",\"reconf_action\":\"setup\",\"connection_id\":9,"
+		  "\"ip_address\":\"192.0.2.77\"}", 7, id);
+	m = last(CP_MSG_ERROR);
+	cr_assert_str_eq(m->u.error.field, "connection_id");
+	cr_assert_eq(m->sequence_num, 9);
+	cr_assert_eq(fdp.n_calls, before, "nothing changed in the data plane");
+}
+
+Test(ncm, messages_out_of_order_are_answered_and_change_nothing)
+{
+	const struct cp_msg *m;
+	uint32_t id;
+
+	cp_ncm_on_open(ncm, 1, "x", 0);
+	/* A reconfiguration before any session. */
+	rx(1, 0, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_req\",\"sequence_num\":4,"
+		 "\"unique_session_id\":{\"ncm_id\":7,\"session_id\":99},"
+		 "\"reconf_action\":\"setup\",\"connection_id\":0}");
+	m = last(CP_MSG_ERROR);
+	cr_assert_str_eq(m->u.error.field, "unique_session_id");
+	/* A confirmation before the capability ACK. */
+	id = caps(2, 0);
+	rx(2, 0, "{\"version\":\"1.0\",\"message_type\":\"mx_up_setup_cnf\",\"sequence_num\":5,"
+		 USID ",\"num_delivery_conn\":1,\"client_params\":[{\"connection_id\":0,"
+		 "\"adapt_param\":{\"udp_adapt_port\":5000}}]}", 7, id);
+	m = last(CP_MSG_ERROR);
+	cr_assert_str_eq(m->u.error.field, "message_type");
+	cr_assert(strstr(m->u.error.reason, "caps_sent") != NULL, "%s", m->u.error.reason);
+	/* A message only an NCM sends. */
+	rx(2, 0, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_rsp\",\"sequence_num\":5}");
+	m = last(CP_MSG_ERROR);
+	cr_assert_str_eq(m->u.error.message_type, "mx_reconf_rsp");
+	cr_assert_eq(fdp.n_calls, 0);
+	struct cp_ncm_session_info info;
+
+	cr_assert_eq(cp_ncm_session(ncm, id, &info, 0), 0);
+	cr_assert_eq(info.state, CP_NCM_CAPS_SENT);
+}
+
+Test(ncm, unanswered_request_is_retransmitted_then_the_peer_is_dead)
+{
+	uint32_t id = caps(1, 0);
+	unsigned first = n_sent - 1;
+	struct cp_ncm_stats st;
+
+	cp_ncm_tick(ncm, 999);
+	cr_assert_eq(n_sent, first + 1, "nothing before MAMS_TIMEOUT");
+	cp_ncm_tick(ncm, 1000);
+	cr_assert_eq(n_sent, first + 2);
+	cr_assert_str_eq(sent[first + 1].text, sent[first].text, "the same request again");
+	cp_ncm_tick(ncm, 2000);
+	cr_assert_eq(n_sent, first + 3);
+	cr_assert_eq(n_closes, 0);
+	cp_ncm_tick(ncm, 3000); /* retries (2) exhausted */
+	cr_assert_eq(n_closes, 1);
+	cr_assert_eq(closed_code, 1001);
+	cp_ncm_stats(ncm, &st);
+	cr_assert_eq(st.peers_dead, 1);
+	cr_assert_eq(st.retransmits, 2);
+	cr_assert_eq(cp_ncm_session(ncm, id, &(struct cp_ncm_session_info){ 0 }, 3000), -ENOENT);
+}
+
+Test(ncm, keep_alive_when_idle_and_death_without_answer)
+{
+	uint32_t id = bring_up(1, 0);
+	const struct cp_msg *m;
+
+	/* The CCM answers the policy's steering requests, all stamped at time
+	 * 0: the keep-alive timer runs from there. */
+	for (uint64_t t = 0; t < 10000; t += 100) {
+		answer_steering(1, 0, id);
+		cp_ncm_tick(ncm, t);
+	}
+	cr_assert_eq(find_sent(0, CP_MSG_KEEP_ALIVE_REQ), -1);
+	cp_ncm_tick(ncm, 10000);
+	m = last(CP_MSG_KEEP_ALIVE_REQ);
+	cr_assert_eq(m->u.keep_alive_req.keep_alive_reason, CP_KEEP_ALIVE_TIMEOUT);
+	cr_assert(m->has_unique_session_id);
+	/* Answered: the session lives on. */
+	rx(1, 10100, "{\"version\":\"1.0\",\"message_type\":\"mx_keep_alive_rsp\","
+		     "\"sequence_num\":%u," USID "}", m->sequence_num, 7, id);
+	for (uint64_t t = 10100; t < 20100; t += 100) {
+		answer_steering(1, 10100, id);
+		cp_ncm_tick(ncm, t);
+	}
+	cr_assert_not_null(fake_dp_session(&fdp, id));
+	/* Not answered: removed from the data plane after the retries. */
+	for (uint64_t t = 20100; t < 24000; t += 100) {
+		answer_steering(1, 10100, id);
+		cp_ncm_tick(ncm, t);
+	}
+	cr_assert_null(fake_dp_session(&fdp, id));
+	cr_assert_geq(fake_dp_last(&fdp, FAKE_REMOVE, id), 0);
+	cr_assert_eq(closed_code, 1001);
+}
+
+Test(ncm, any_message_resets_the_keep_alive_timer)
+{
+	uint32_t id = bring_up(1, 0);
+
+	for (uint64_t t = 0; t < 30000; t += 1000) {
+		rx(1, t, "{\"version\":\"1.0\",\"message_type\":\"mx_measurement_report\","
+			 "\"sequence_num\":11," USID ",\"measurement_reports\":[{"
+			 "\"connection_id\":0,\"connection_type\":\"Wi-Fi\",\"measurements\":["
+			 "{\"measurement_type\":\"DL_TPUT\",\"measurement_value\":40}]}]}", 7, id);
+		cp_ncm_tick(ncm, t);
+	}
+	cr_assert_eq(find_sent(0, CP_MSG_KEEP_ALIVE_REQ), -1);
+}
+
+Test(ncm, keep_alive_handover_is_answered)
+{
+	uint32_t id = bring_up(1, 0);
+	const struct cp_msg *m;
+
+	rx(1, 5, "{\"version\":\"1.0\",\"message_type\":\"mx_keep_alive_req\",\"sequence_num\":12,"
+		 USID ",\"keep_alive_reason\":\"Handover\",\"connection_id\":0,"
+		 "\"delivery_node_id\":\"ap-2\"}", 7, id);
+	m = last(CP_MSG_KEEP_ALIVE_RSP);
+	cr_assert_eq(m->sequence_num, 12);
+	cr_assert_eq(m->unique_session_id.session_id, id);
+}
+
+Test(ncm, termination_by_the_ccm)
+{
+	uint32_t id = bring_up(1, 0);
+	const struct cp_msg *m;
+
+	rx(1, 5, "{\"version\":\"1.0\",\"message_type\":\"mx_session_termination_req\","
+		 "\"sequence_num\":13," USID ",\"reason\":\"MX_NORMAL_RELEASE\"}", 7, id);
+	m = last(CP_MSG_SESSION_TERMINATION_RSP);
+	cr_assert_eq(m->sequence_num, 13);
+	cr_assert_null(fake_dp_session(&fdp, id));
+	cr_assert_eq(cp_ncm_session(ncm, id, &(struct cp_ncm_session_info){ 0 }, 5), -ENOENT);
+}
+
+Test(ncm, termination_by_the_ncm)
+{
+	uint32_t id = bring_up(1, 0);
+	const struct cp_msg *m;
+
+	cr_assert_eq(cp_ncm_terminate(ncm, id, 5), 0);
+	m = last(CP_MSG_SESSION_TERMINATION_REQ);
+	cr_assert_eq(m->u.session_termination_req.reason, CP_TERM_MX_NORMAL_RELEASE);
+	cr_assert_null(fake_dp_session(&fdp, id), "the data plane stops at once");
+	cr_assert_eq(cp_ncm_session(ncm, id, &(struct cp_ncm_session_info){ 0 }, 5), 0);
+	rx(1, 6, "{\"version\":\"1.0\",\"message_type\":\"mx_session_termination_rsp\","
+		 "\"sequence_num\":%u," USID "}", m->sequence_num, 7, id);
+	cr_assert_eq(cp_ncm_session(ncm, id, &(struct cp_ncm_session_info){ 0 }, 6), -ENOENT);
+	cr_assert_eq(cp_ncm_terminate(ncm, id, 7), -ENOENT);
+}
+
+Test(ncm, malformed_input_is_answered_and_other_sessions_continue)
+{
+	uint32_t a = bring_up(1, 0);
+	const struct cp_msg *m;
+	struct cp_ncm_stats st;
+
+	cp_ncm_on_open(ncm, 2, "y", 0);
+	rx(2, 1, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_req\",\"sequence_num\":4,"
+		 USID ",\"reconf_action\":\"setup\",\"connection_id\":\"zero\"}", 7, a);
+	m = last(CP_MSG_ERROR);
+	cr_assert_str_eq(m->u.error.field, "connection_id");
+	cr_assert_eq(sent[n_sent - 1].conn, 2);
+	rx(2, 1, "{\"version\":\"1.0\",\"message_type\":\"mx_bogus\",\"sequence_num\":4}");
+	m = last(CP_MSG_ERROR);
+	cr_assert_str_eq(m->u.error.field, "message_type");
+	rx(2, 1, "{not json");
+	cr_assert_eq(closed_conn, 2);
+	cr_assert_eq(closed_code, 1007);
+	/* Session a is untouched and still answers. */
+	rx(1, 2, "{\"version\":\"1.0\",\"message_type\":\"mx_keep_alive_req\",\"sequence_num\":12,"
+		 USID ",\"keep_alive_reason\":\"Timeout\"}", 7, a);
+	cr_assert_eq(last(CP_MSG_KEEP_ALIVE_RSP)->unique_session_id.session_id, a);
+	cr_assert_eq(sent[n_sent - 1].conn, 1);
+	cr_assert_not_null(fake_dp_session(&fdp, a));
+	cp_ncm_stats(ncm, &st);
+	cr_assert_eq(st.decode_errors, 2);
+	cr_assert_eq(st.protocol_closes, 1);
+}
+
+Test(ncm, another_sessions_id_on_a_connection_is_refused)
+{
+	uint32_t a = bring_up(1, 0);
+	uint32_t b = caps(2, 0);
+	const struct cp_msg *m;
+
+	(void)b;
+	rx(2, 1, "{\"version\":\"1.0\",\"message_type\":\"mx_session_termination_req\","
+		 "\"sequence_num\":13," USID ",\"reason\":\"MX_NORMAL_RELEASE\"}", 7, a);
+	m = last(CP_MSG_ERROR);
+	cr_assert_str_eq(m->u.error.field, "unique_session_id");
+	cr_assert_not_null(fake_dp_session(&fdp, a), "a is not terminated by b's connection");
+}
+
+Test(ncm, resumption_on_a_new_connection_keeps_the_session)
+{
+	uint32_t id = bring_up(1, 0);
+	const struct cp_msg *m;
+	struct cp_ncm_session_info info;
+	char req[2048];
+
+	cp_ncm_on_close(ncm, 1, 100);
+	cr_assert_eq(cp_ncm_session(ncm, id, &info, 100), 0);
+	cr_assert_not(info.attached);
+	cr_assert_not_null(fake_dp_session(&fdp, id), "traffic continues while detached");
+	cp_ncm_on_open(ncm, 5, "z", 200);
+	snprintf(req, sizeof(req), "%.*s," USID "}", (int)strlen(cap_req) - 1, cap_req, 7, id);
+	rx(5, 200, "%s", req);
+	m = last(CP_MSG_CAPABILITY_RSP);
+	cr_assert_eq(m->unique_session_id.session_id, id);
+	cr_assert_eq(cp_ncm_session(ncm, id, &info, 200), 0);
+	cr_assert(info.attached);
+	cr_assert_eq(info.state, CP_NCM_ACTIVE);
+	/* An unknown session is refused. */
+	snprintf(req, sizeof(req), "%.*s," USID "}", (int)strlen(cap_req) - 1, cap_req, 7, id ^ 1u);
+	rx(5, 200, "%s", req);
+	m = last(CP_MSG_ERROR);
+	cr_assert_str_eq(m->u.error.field, "unique_session_id");
+}
+
+Test(ncm, detached_session_expires)
+{
+	uint32_t id = bring_up(1, 0);
+	struct cp_ncm_stats st;
+
+	cp_ncm_on_close(ncm, 1, 100);
+	cp_ncm_tick(ncm, 100 + ccfg.detach_ms - 1);
+	cr_assert_not_null(fake_dp_session(&fdp, id));
+	cp_ncm_tick(ncm, 100 + ccfg.detach_ms);
+	cr_assert_null(fake_dp_session(&fdp, id));
+	cp_ncm_stats(ncm, &st);
+	cr_assert_eq(st.detach_expired, 1);
+	cr_assert_eq(st.sessions, 0);
+}
+
+Test(ncm, analytics_are_computed_from_measurements)
+{
+	uint32_t id = bring_up(1, 0);
+	const struct cp_msg *m;
+
+	fdp.stats.paths[0].rtt_us = 20000;
+	fdp.stats.paths[0].owd_jitter_ms = 3;
+	rx(1, 5, "{\"version\":\"1.0\",\"message_type\":\"mx_network_analytics_req\","
+		 "\"sequence_num\":20," USID ",\"params\":[\"latency\",\"jitter\"]}", 7, id);
+	m = last(CP_MSG_NETWORK_ANALYTICS_RSP);
+	cr_assert_eq(m->u.network_analytics_rsp.n_param_list, 2);
+	const struct cp_param_list *pl = &m->u.network_analytics_rsp.param_list[0];
+
+	cr_assert_eq(pl->connection_id, 0);
+	cr_assert_eq(pl->n_predictions, 2);
+	cr_assert_eq(pl->predictions[0].param_name, CP_ANALYTICS_LATENCY);
+	cr_assert_float_eq(pl->predictions[0].prediction, 0.010, 1e-9);
+	cr_assert_eq(pl->predictions[1].param_name, CP_ANALYTICS_JITTER);
+	cr_assert_float_eq(pl->predictions[1].prediction, 0.003, 1e-9);
+	/* The LTE path has no RTT yet: no latency prediction for it. */
+	cr_assert_eq(m->u.network_analytics_rsp.param_list[1].n_predictions, 1);
+}
+
+Test(ncm, app_madp_association_is_answered)
+{
+	uint32_t id = bring_up(1, 0);
+
+	rx(1, 5, "{\"version\":\"1.0\",\"message_type\":\"mx_app_madp_assoc_req\","
+		 "\"sequence_num\":6," USID ",\"app_madp_assoc_list\":[{\"connection_id\":15,"
+		 "\"mx_configuration_id\":1,\"ul_tft_list\":[{\"protocol_type\":6}],"
+		 "\"dl_tft_list\":[{\"protocol_type\":6}]}]}", 7, id);
+	cr_assert(last(CP_MSG_APP_MADP_ASSOC_RSP)->u.app_madp_assoc_rsp.is_success);
+	rx(1, 5, "{\"version\":\"1.0\",\"message_type\":\"mx_app_madp_assoc_req\","
+		 "\"sequence_num\":7," USID ",\"app_madp_assoc_list\":[{\"connection_id\":2,"
+		 "\"mx_configuration_id\":1,\"ul_tft_list\":[{\"protocol_type\":6}],"
+		 "\"dl_tft_list\":[{\"protocol_type\":6}]}]}", 7, id);
+	cr_assert_not(last(CP_MSG_APP_MADP_ASSOC_RSP)->u.app_madp_assoc_rsp.is_success);
+}
+
+/* ---- the policy ------------------------------------------------------------- */
+
+Test(ncm, policy_splits_by_reported_throughput_and_leaves_a_failing_path)
+{
+	uint32_t id = bring_up(1, 0);
+	const struct dp_session_cfg *s;
+	const struct cp_msg *m;
+	unsigned before;
+
+	rx(1, 0, "{\"version\":\"1.0\",\"message_type\":\"mx_measurement_report\","
+		 "\"sequence_num\":11," USID ",\"measurement_reports\":["
+		 "{\"connection_id\":0,\"connection_type\":\"Wi-Fi\",\"measurements\":["
+		 "{\"measurement_type\":\"DL_TPUT\",\"measurement_value\":75}]},"
+		 "{\"connection_id\":3,\"connection_type\":\"LTE\",\"measurements\":["
+		 "{\"measurement_type\":\"DL_TPUT\",\"measurement_value\":25}]}]}", 7, id);
+	fdp.stats.paths[0].probes_sent = 1;
+	fdp.stats.paths[0].probe_acks = 1;
+	cp_ncm_tick(ncm, 500);
+	s = fake_dp_session(&fdp, id);
+	cr_assert_eq(s->flows[0].steer.mode, GMA_STEER_SPLIT);
+	cr_assert_eq(s->flows[0].steer.n, 2);
+	cr_assert_eq(s->flows[0].steer.weight[0], 75);
+	cr_assert_eq(s->flows[0].steer.weight[1], 25);
+	m = last(CP_MSG_TRAFFIC_STEERING_REQ);
+	cr_assert_eq(m->u.traffic_steering_req.n_downlink_delivery, 2);
+
+	/* Wi-Fi probes stop being answered: everything moves to LTE. */
+	before = n_sent;
+	fdp.stats.paths[0].probes_sent = 5;
+	cp_ncm_tick(ncm, 1000);
+	s = fake_dp_session(&fdp, id);
+	cr_assert_eq(s->flows[0].steer.mode, GMA_STEER_SWITCH);
+	cr_assert_eq(s->paths[s->flows[0].steer.path[0]].conn_id, 3);
+	cr_assert_gt(n_sent, before);
+	m = last(CP_MSG_TRAFFIC_STEERING_REQ);
+	cr_assert_eq(m->u.traffic_steering_req.n_downlink_delivery, 1);
+	cr_assert_eq(m->u.traffic_steering_req.downlink_delivery[0], 3);
+
+	/* Answers again: back to the split only after the hold-down time. */
+	fdp.stats.paths[0].probe_acks = 2;
+	cp_ncm_tick(ncm, 1500);
+	cr_assert_eq(fake_dp_session(&fdp, id)->flows[0].steer.mode, GMA_STEER_SWITCH);
+	cp_ncm_tick(ncm, 3500);
+	cr_assert_eq(fake_dp_session(&fdp, id)->flows[0].steer.mode, GMA_STEER_SPLIT);
+}
+
+Test(ncm, policy_ignores_small_changes)
+{
+	uint32_t id = bring_up(1, 0);
+	unsigned updates;
+
+	fdp.stats.paths[0].rtt_us = 10000;
+	fdp.stats.paths[1].rtt_us = 10000;
+	cp_ncm_tick(ncm, 500);
+	cr_assert_eq(fake_dp_session(&fdp, id)->flows[0].steer.weight[0], 50);
+	updates = fake_dp_count(&fdp, FAKE_UPDATE);
+	fdp.stats.paths[1].rtt_us = 10500; /* 5 % slower: below min_change_pct */
+	cp_ncm_tick(ncm, 1000);
+	cr_assert_eq(fake_dp_count(&fdp, FAKE_UPDATE), updates);
+	fdp.stats.paths[1].rtt_us = 30000; /* three times slower */
+	cp_ncm_tick(ncm, 1500);
+	cr_assert_gt(fake_dp_count(&fdp, FAKE_UPDATE), updates);
+	cr_assert_eq(fake_dp_session(&fdp, id)->flows[0].steer.weight[0], 75);
+}
+
+/* ---- configuration ---------------------------------------------------------- */
+
+Test(ncm_config, errors_name_the_field)
+{
+	static struct dp_config dpc;
+	struct cp_config c;
+	char err[256], json[4096];
+
+	cr_assert_eq(dp_config_parse(gw_json, strlen(gw_json), &dpc, err, sizeof(err)), 0, "%s",
+		     err);
+	snprintf(json, sizeof(json), "%s", gw_json);
+	char *p = strstr(json, "\"port\": \"lte\"");
+
+	cr_assert_not_null(p);
+	memcpy(p, "\"port\": \"xxx\"", 13);
+	cr_assert_eq(cp_config_parse(json, strlen(json), &dpc, &c, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "ncm.delivery[1].port") != NULL, "%s", err);
+	snprintf(json, sizeof(json), "%s", gw_json);
+	p = strstr(json, "\"retries\": 2");
+	memcpy(p, "\"retriez\": 2", 12);
+	cr_assert_eq(cp_config_parse(json, strlen(json), &dpc, &c, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "ncm.timers") != NULL && strstr(err, "retriez") != NULL, "%s", err);
+	snprintf(json, sizeof(json), "%s", gw_json);
+	p = strstr(json, "\"gw_port\": 10021");
+	memcpy(p, "\"gw_port\": 10022", 16);
+	cr_assert_eq(cp_config_parse(json, strlen(json), &dpc, &c, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "ncm.delivery[1].gw_port") != NULL, "%s", err);
+}
+
+Test(ncm_config, defaults_without_optional_sections)
+{
+	static struct dp_config dpc;
+	struct cp_config c;
+	char err[256];
+	const char *json =
+		"{ \"ports\": ["
+		"  { \"name\": \"wifi\", \"device\": \"net_null0\", \"role\": \"access\","
+		"    \"ipv4\": \"192.0.2.1\", \"next_hop_mac\": \"02:00:00:00:01:02\","
+		"    \"gma_udp_ports\": [10020] },"
+		"  { \"name\": \"core\", \"device\": \"net_null2\", \"role\": \"core\","
+		"    \"ipv4\": \"203.0.113.1\", \"next_hop_mac\": \"02:00:00:00:03:02\" } ],"
+		"  \"ncm\": { \"delivery\": [ { \"connection_id\": 0, \"connection_type\": \"Wi-Fi\","
+		"    \"port\": \"wifi\" } ] } }";
+
+	cr_assert_eq(dp_config_parse(json, strlen(json), &dpc, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cp_config_parse(json, strlen(json), &dpc, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert(c.enabled);
+	cr_assert_eq(c.timeout_ms, 3000);
+	cr_assert_eq(c.retries, 3);
+	cr_assert_eq(c.keep_alive_ms, 60000);
+	cr_assert_eq(c.detach_ms, 12000);
+	cr_assert_eq(c.max_message, 65536);
+	cr_assert_eq(c.listen_port, 8765);
+	cr_assert_eq(c.endpoint_ip, 0x7F000001u);
+	cr_assert_eq(c.delivery[0].gw_port, 10020);
+	cr_assert_eq(c.tmpl.n_flows, 1);
+	cr_assert_eq(c.auto_flows, 1);
+}
+
+Test(ncm, resuming_another_session_detaches_the_first)
+{
+	uint32_t a = bring_up(1, 0);
+	uint32_t b = caps(2, 0);
+	struct cp_ncm_session_info ia, ib;
+	char req[2048];
+
+	cp_ncm_on_close(ncm, 2, 10);
+	snprintf(req, sizeof(req), "%.*s," USID "}", (int)strlen(cap_req) - 1, cap_req, 7, b);
+	rx(1, 20, "%s", req);
+	cr_assert_eq(last(CP_MSG_CAPABILITY_RSP)->unique_session_id.session_id, b);
+	cr_assert_eq(cp_ncm_session(ncm, a, &ia, 20), 0);
+	cr_assert_eq(cp_ncm_session(ncm, b, &ib, 20), 0);
+	cr_assert_not(ia.attached, "a lost its connection to b");
+	cr_assert(ib.attached);
+	cp_ncm_tick(ncm, 20 + ccfg.detach_ms);
+	cr_assert_eq(cp_ncm_session(ncm, a, &ia, 20 + ccfg.detach_ms), -ENOENT);
+	cr_assert_null(fake_dp_session(&fdp, a));
+}
+
+Test(ncm, learnt_endpoints_survive_updates)
+{
+	char json[4096];
+	char *p;
+	struct dp_session_cfg *s;
+	uint32_t id;
+
+	teardown();
+	snprintf(json, sizeof(json), "%s", gw_json);
+	p = strstr(json, "\"probe_interval_ms\": 100");
+	cr_assert_not_null(p);
+	memcpy(p, "\"uplink_match\": \"client\"", 24); /* same length */
+	setup_json(json);
+	cr_assert(ccfg.tmpl.ul_match_client);
+	id = bring_up(1, 0);
+	cr_assert(fake_dp_session(&fdp, id)->ul_match_client);
+	/* The data plane learns a new port for LTE (NAT rebinding)... */
+	s = (struct dp_session_cfg *)fake_dp_session(&fdp, id);
+	s->paths[1].client_port = 40001;
+	/* ...and a reconfiguration of Wi-Fi must not undo it. */
+	rx(1, 10, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_req\",\"sequence_num\":9,"
+		  USID ",\"reconf_action\":\"update\",\"connection_id\":0,\"mtu_size\":1300}", 7, id);
+	s = (struct dp_session_cfg *)fake_dp_session(&fdp, id);
+	cr_assert_eq(s->paths[0].mtu, 1300);
+	cr_assert_eq(s->paths[1].client_port, 40001);
+	/* A new address reported by the client wins. */
+	rx(1, 20, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_req\",\"sequence_num\":10,"
+		  USID ",\"reconf_action\":\"update\",\"connection_id\":3,"
+		  "\"ip_address\":\"198.51.100.99\"}", 7, id);
+	s = (struct dp_session_cfg *)fake_dp_session(&fdp, id);
+	cr_assert_eq(s->paths[1].client_ip, 0xC6336463u);
+}
+
+Test(ncm_config, the_example_configuration_parses)
+{
+	static struct dp_config dpc;
+	struct cp_config c;
+	char err[256];
+
+	cr_assert_eq(dp_config_load(MAMSGW_SOURCE_ROOT "/config/mamsgw.json", &dpc, err,
+				    sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cp_config_load(MAMSGW_SOURCE_ROOT "/config/mamsgw.json", &dpc, &c, err,
+				    sizeof(err)), 0, "%s", err);
+	cr_assert(c.enabled);
+	cr_assert_eq(c.n_delivery, 2);
+	cr_assert_eq(c.delivery[1].connection_id, 3);
+	cr_assert_eq(c.delivery[1].gw_port, 10021);
+	cr_assert_eq(c.listen_port, 8765);
+	cr_assert(c.tmpl.ul_match_client);
+	cr_assert_eq(c.n_ssids, 1);
+}
