@@ -49,21 +49,6 @@ static const struct cfg_name conn_types[] = {
 	{ "Wi-Fi", 0 }, { "LTE", 1 }, { "5G_NR", 2 }, { "MulteFire", 3 }, { NULL, 0 },
 };
 
-static const struct cfg_name methods[] = {
-	{ "trailer", GMA_METHOD_TRAILER },
-	{ "header", GMA_METHOD_HEADER_IP },
-	{ "nonip", GMA_METHOD_NONIP },
-	{ NULL, 0 },
-};
-
-static const struct cfg_name uplink_matches[] = {
-	{ "endpoint", 0 }, { "client", 1 }, { NULL, 0 },
-};
-
-static const struct cfg_name dialects[] = {
-	{ "up09", MX_DIALECT_UP09 }, { "rfc8743", MX_DIALECT_RFC8743 }, { NULL, 0 },
-};
-
 void cp_config_defaults(struct cp_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -305,11 +290,11 @@ static int parse_template(struct cfg_parser *p, const json_t *ncm, struct cp_con
 	}
 	if (o != NULL) {
 		if (cfg_check_object(p, o, "ncm.session", session_keys) ||
-		    cfg_get_name(p, o, "ncm.session", "method", false, methods, &method))
+		    cfg_get_name(p, o, "ncm.session", "method", false, cfg_gma_methods, &method))
 			return -1;
 		s->method = (enum gma_method)method;
 		if (cfg_parse_dl_fields(p, o, "ncm.session", s) ||
-		    cfg_get_name(p, o, "ncm.session", "mx_dialect", false, dialects, &dialect) ||
+		    cfg_get_name(p, o, "ncm.session", "mx_dialect", false, cfg_mx_dialects, &dialect) ||
 		    cfg_get_bool(p, o, "ncm.session", "fragment", &s->fragment) ||
 		    cfg_get_bool(p, o, "ncm.session", "concat", &s->concat) ||
 		    cfg_get_u16(p, o, "ncm.session", "concat_hold_us", false, 0, UINT16_MAX,
@@ -318,7 +303,7 @@ static int parse_template(struct cfg_parser *p, const json_t *ncm, struct cp_con
 				&s->probe_interval_ms) ||
 		    cfg_get_u8(p, o, "ncm.session", "default_flow", false, 0, UINT8_MAX,
 			       &s->default_flow) ||
-		    cfg_get_name(p, o, "ncm.session", "uplink_match", false, uplink_matches, &match))
+		    cfg_get_name(p, o, "ncm.session", "uplink_match", false, cfg_uplink_matches, &match))
 			return -1;
 		s->ctrl_dialect = (enum mx_dialect)dialect;
 		s->ul_match_client = match != 0;

@@ -54,19 +54,19 @@ static const struct cfg_name port_roles[] = {
 	{ "access", DP_PORT_ACCESS }, { "core", DP_PORT_CORE }, { NULL, 0 },
 };
 
-static const struct cfg_name gma_methods[] = {
+const struct cfg_name cfg_gma_methods[] = {
 	{ "trailer", GMA_METHOD_TRAILER },
 	{ "header", GMA_METHOD_HEADER_IP },
 	{ "nonip", GMA_METHOD_NONIP },
 	{ NULL, 0 },
 };
 
-static const struct cfg_name mx_dialects[] = {
+const struct cfg_name cfg_mx_dialects[] = {
 	{ "up09", MX_DIALECT_UP09 }, { "rfc8743", MX_DIALECT_RFC8743 }, { NULL, 0 },
 };
 
 /* How uplink PDUs find their path (dp_session_cfg.ul_match_client). */
-static const struct cfg_name uplink_matches[] = {
+const struct cfg_name cfg_uplink_matches[] = {
 	{ "endpoint", 0 }, { "client", 1 }, { NULL, 0 },
 };
 
@@ -564,18 +564,18 @@ static int parse_session(struct cfg_parser *p, const json_t *o, const char *path
 	if (cfg_check_object(p, o, path, session_keys) ||
 	    cfg_get_u32(p, o, path, "id", true, 1, UINT32_MAX, &s->id) ||
 	    cfg_get_ipv4(p, o, path, "anchor_ip", true, &s->anchor_ip) ||
-	    cfg_get_name(p, o, path, "method", true, gma_methods, &method))
+	    cfg_get_name(p, o, path, "method", true, cfg_gma_methods, &method))
 		return -1;
 	s->method = (enum gma_method)method;
 	if (cfg_parse_dl_fields(p, o, path, s) ||
-	    cfg_get_name(p, o, path, "mx_dialect", false, mx_dialects, &dialect) ||
+	    cfg_get_name(p, o, path, "mx_dialect", false, cfg_mx_dialects, &dialect) ||
 	    cfg_get_bool(p, o, path, "fragment", &s->fragment) ||
 	    cfg_get_bool(p, o, path, "concat", &s->concat) ||
 	    cfg_get_u16(p, o, path, "concat_hold_us", false, 0, UINT16_MAX, &s->concat_hold_us) ||
 	    cfg_get_u32(p, o, path, "probe_interval_ms", false, 0, 3600000,
 			&s->probe_interval_ms) ||
 	    cfg_get_u8(p, o, path, "default_flow", false, 0, UINT8_MAX, &s->default_flow) ||
-	    cfg_get_name(p, o, path, "uplink_match", false, uplink_matches, &match))
+	    cfg_get_name(p, o, path, "uplink_match", false, cfg_uplink_matches, &match))
 		return -1;
 	s->ctrl_dialect = (enum mx_dialect)dialect;
 	s->ul_match_client = match == 1;

@@ -116,6 +116,10 @@ int cfg_get_ports(struct cfg_parser *p, const json_t *o, const char *path, const
 
 struct dp_session_cfg;
 struct dp_flow_cfg;
+/* Names of a session's "method", "mx_dialect" and "uplink_match". */
+extern const struct cfg_name cfg_gma_methods[];
+extern const struct cfg_name cfg_mx_dialects[];
+extern const struct cfg_name cfg_uplink_matches[];
 /* One "flows" entry; its steering "paths" are conn_ids of s->paths[]. */
 int cfg_parse_flow(struct cfg_parser *p, const json_t *o, const char *path,
 		   const struct dp_session_cfg *s, struct dp_flow_cfg *fc);
