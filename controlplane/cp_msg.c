@@ -3247,7 +3247,9 @@ char *cp_msg_encode(const struct cp_msg *m, enum cp_dialect d)
 						    : chk(&e, json_string("1.0")));
 	put(&e, o, "message_type", chk(&e, json_string(cp_msg_type_name_dialect(m->type, d))));
 	put(&e, o, "sequence_num", chk(&e, json_integer(m->sequence_num)));
-	if (cp_msg_has_session_id(m->type)) {
+	/* Required for the types that carry it; written for any other type
+	 * that has it set (a CCM resuming its session in mx_capability_req). */
+	if (cp_msg_has_session_id(m->type) || m->has_unique_session_id) {
 		json_t *u = e_obj(&e);
 
 		if (!m->has_unique_session_id)

@@ -642,9 +642,10 @@ struct cp_msg {
 	enum cp_msg_type type;
 	char version[CP_VERSION]; /* "1.0"; the encoder writes "1.0" when empty */
 	uint32_t sequence_num;
-	/* Decoded whenever present; encoded for the types that carry it
-	 * (cp_msg_has_session_id()), required by the decoder and the encoder
-	 * for those. */
+	/* Decoded whenever present; encoded whenever set.  Required by the
+	 * decoder and the encoder for the types that carry it
+	 * (cp_msg_has_session_id()); optional elsewhere (a CCM presents its
+	 * session in mx_capability_req to resume it, RFC 8743 8.4). */
 	bool has_unique_session_id;
 	struct cp_unique_session_id unique_session_id;
 	union {
