@@ -35,12 +35,20 @@
 /* Every reason a packet is dropped: one list, one enum, one name each. */
 #define DP_DROPS(X)                                                                        \
 	X(SHORT_FRAME, "frame shorter than Ethernet + IPv4 headers")                       \
-	X(NOT_IPV4, "not an IPv4 frame (ARP and IPv6 are not handled yet)")                \
+	X(NOT_IPV4, "neither IPv4 nor ARP (IPv6, other ethertypes)")                       \
 	X(BAD_IPV4, "malformed IPv4 header or length")                                     \
 	X(IP_FRAGMENT, "outer IPv4 fragment (not reassembled)")                            \
 	X(NO_SESSION, "downlink: no session for the destination address")                  \
 	X(NOT_FOR_US, "access: not addressed to the gateway")                              \
-	X(NOT_GMA_PORT, "access: not UDP to a GMA port of the gateway")                    \
+	X(NOT_GMA_PORT, "access: UDP to the gateway on a port that is no GMA port")        \
+	X(LOCAL_PROTO, "to the gateway: not GMA, ICMP or ARP (TCP, UDP on the core, ...)") \
+	X(ICMP_UNHANDLED, "to the gateway: ICMP other than an echo request")               \
+	X(ICMP_BAD, "to the gateway: malformed ICMP echo request (length, checksum)")      \
+	X(ARP_BAD, "malformed ARP, or not Ethernet/IPv4 ARP")                              \
+	X(ARP_NOT_FOR_US, "ARP whose target is not the gateway's address on the port")     \
+	X(ARP_QUEUE_FULL, "waiting for ARP resolution: the address's queue is full")       \
+	X(ARP_WAIT_FULL, "waiting for ARP resolution: no free slot for another address")   \
+	X(ARP_UNRESOLVED, "the next hop did not answer ARP (retries exhausted)")           \
 	X(UNKNOWN_CLIENT, "uplink: source address/port is no session's path")              \
 	X(UL_NO_ANCHOR, "uplink: unknown endpoint, no inner IPv4 source in the PDU")       \
 	X(UL_UNKNOWN_ANCHOR, "uplink: unknown endpoint, inner source is no anchor")        \
@@ -86,6 +94,7 @@ struct dp_path {
 	rte_be16_t gw_port, client_port;
 	uint16_t mtu;
 	bool up;
+	bool resolve;                   /* dst_mac is not static: ask the neighbour table */
 	struct rte_ether_addr src_mac, dst_mac;
 };
 
@@ -177,6 +186,57 @@ struct dp_session {
 	struct dp_session_state *st;
 };
 
+/* ---- Neighbours (dp_neigh.c) ------------------------------------------------ */
+
+#define DP_ARP_QUEUE_MAX 64u  /* arp.queue at most */
+#define DP_ARP_WAIT_SLOTS 32u /* addresses a worker resolves at once */
+
+/* Neighbour table key: an IPv4 address on one port. */
+struct dp_neigh_key {
+	rte_be32_t ip;
+	uint32_t port_idx;
+};
+
+enum dp_neigh_state {
+	DP_NEIGH_STATIC = 0,    /* from the config: never expires */
+	DP_NEIGH_REACHABLE = 1, /* confirmed by ARP less than arp.timeout_ms ago */
+};
+
+/*
+ * One immutable version of a neighbour entry, published by the control
+ * thread in dp_ctx.neigh_hash; a change publishes a new version and frees
+ * the old one after an RCU grace period.  The one exception is used_ms:
+ * workers that use the entry after refresh_ms store the time (relaxed, only
+ * while it is still below refresh_ms: once per version), so that the control
+ * thread refreshes entries in use and lets the others expire.
+ */
+struct dp_neigh {
+	struct dp_neigh_key key;
+	struct rte_ether_addr mac;
+	uint8_t state;                 /* enum dp_neigh_state */
+	uint64_t confirmed_ms;         /* control: last ARP from it (learnt entries) */
+	uint64_t refresh_ms;           /* control: re-request from here on, if used */
+	uint64_t req_ms;               /* control: last refresh request, 0 = none */
+	atomic_uint_least64_t used_ms; /* workers: see above */
+};
+
+/* Worker -> control thread: an ARP packet's sender (RFC 826 merge). */
+struct dp_arp_note {
+	rte_be32_t ip;
+	struct rte_ether_addr mac;
+	uint8_t port_idx;
+	uint8_t target_us; /* the packet was addressed to us: add, not only update */
+};
+
+/* Packets of one worker waiting for one address to resolve (worker only). */
+struct dp_arp_wait {
+	struct dp_neigh_key key;   /* port_idx UINT32_MAX: slot free */
+	uint8_t tries;             /* requests sent */
+	uint16_t n;
+	uint64_t next_ms;          /* next request (or give up) */
+	struct rte_mbuf *q[DP_ARP_QUEUE_MAX];
+};
+
 /* Uplink key: which access port, which client address and UDP port. */
 struct dp_ul_key {
 	rte_be32_t client_ip;
@@ -220,6 +280,13 @@ struct dp_worker_stats {
 	uint64_t handoff_out, handoff_in;
 	uint64_t loops;
 	uint64_t rebind_notices, rebind_ring_full; /* learnt endpoints to the control thread */
+	/* Exception path (dp_neigh.c) */
+	uint64_t arp_requests_in, arp_replies_out; /* requests for our addresses, answered */
+	uint64_t arp_replies_in;                   /* replies addressed to us */
+	uint64_t arp_requests_out, garps_out;      /* our requests; gratuitous announcements */
+	uint64_t arp_notes, arp_note_full;         /* senders passed to the control thread */
+	uint64_t arp_waited, arp_released;         /* packets queued for / sent after resolution */
+	uint64_t icmp_echo_in, icmp_echo_out;      /* echo requests to us, replies sent */
 };
 
 struct dp_ctx;
@@ -237,6 +304,8 @@ struct dp_worker {
 	uint64_t now_ms;                   /* worker: once per loop */
 	uint64_t now_tsc;                  /* worker: once per loop (now_ms's source) */
 	LIST_HEAD(, dp_flow_state) cc_held; /* worker: flows holding SDUs to concatenate */
+	unsigned n_wait;                   /* worker: slots of arp_wait in use */
+	struct dp_arp_wait *arp_wait;      /* worker: DP_ARP_WAIT_SLOTS slots */
 	unsigned n_pending;                /* worker */
 	struct dp_flow_state **pending;    /* worker: flows holding packets */
 	struct dp_worker_stats stats;      /* worker writes; control sums */
@@ -246,20 +315,27 @@ struct dp_worker {
 enum dp_msg_type {
 	DP_MSG_RETIRE = 1, /* session removed: deliver its held packets, hand back st */
 	DP_MSG_PROBE = 2,  /* send an MX probe on every up path of the session */
+	DP_MSG_GARP = 3,   /* send a gratuitous ARP on every port */
+	DP_MSG_ARP_REQ = 4, /* send an ARP request for ip on port_idx (refresh) */
 };
 
 struct dp_msg {
 	enum dp_msg_type type;
 	struct dp_session_state *st;
 	rte_be32_t anchor; /* PROBE: finds the session's current version */
+	rte_be32_t ip;     /* ARP_REQ */
+	uint8_t port_idx;  /* ARP_REQ */
 };
 
 struct dp_port {
 	uint16_t port_id;
 	uint16_t n_rxq, n_txq;
 	struct rte_ether_addr mac;       /* source MAC for frames sent here */
-	struct rte_ether_addr next_hop;
+	struct rte_ether_addr next_hop;  /* nh_static: every frame goes there */
+	bool nh_static;                  /* next_hop_mac without gateway: no ARP */
 	rte_be32_t ipv4;
+	rte_be32_t gateway;              /* 0: every destination is on-link */
+	rte_be32_t netmask;              /* on-link prefix (with a gateway) */
 };
 
 struct dp_ctx {
@@ -280,6 +356,11 @@ struct dp_ctx {
 	atomic_uint n_match_client;      /* control writes, workers read: sessions with
 					  * ul_match_client (0: no client match tried) */
 	uint64_t rebinds_applied, rebinds_refused, rebinds_stale; /* control (ctl_lock) */
+	struct rte_hash *neigh_hash;     /* dp_neigh_key -> dp_neigh*; control writes, lock-free readers */
+	struct rte_ring *arp_notes;      /* workers -> control: struct dp_arp_note elements */
+	bool garp_sent;                  /* control */
+	uint64_t neigh_learnt, neigh_updated, neigh_expired, neigh_refreshes,
+		 neigh_table_full;      /* control (ctl_lock) */
 	struct rte_mempool *msg_pool;    /* struct dp_msg for the workers' control rings */
 	bool workers_running;            /* control */
 	pthread_mutex_t ctl_lock;        /* serialises API calls (control, telemetry threads) */
@@ -378,6 +459,42 @@ struct dp_session *dp_ul_by_client(struct dp_worker *w, struct rte_mbuf *m, uint
  * thread the endpoint it came from. */
 void dp_ul_rebound(struct dp_worker *w, const struct dp_session *s, unsigned pi,
 		   const struct rte_mbuf *m);
+
+/* dp_neigh.c: the exception path (ARP, ICMP echo) and neighbour resolution */
+int dp_neigh_init(struct dp_ctx *dp);                 /* tables + static entries */
+void dp_neigh_free(struct dp_ctx *dp);
+void dp_neigh_tick(struct dp_ctx *dp, uint64_t now_ms); /* control, ctl_lock held */
+/* Worker: an ARP frame from port pidx (consumed). */
+void dp_arp_input(struct dp_worker *w, struct rte_mbuf *m, uint8_t pidx);
+/* Worker: an IPv4 packet addressed to the gateway on port pidx that is not
+ * GMA (consumed: answered or dropped with its reason). */
+void dp_local_input(struct dp_worker *w, struct rte_mbuf *m, uint8_t pidx,
+		    const struct rte_ipv4_hdr *ip);
+/* Worker: a frame whose Ethernet header is written but for the destination
+ * MAC, to IPv4 destination dst on port pidx: resolved, or queued (bounded)
+ * while its next hop is resolved. */
+void dp_neigh_tx(struct dp_worker *w, uint8_t pidx, rte_be32_t dst, struct rte_mbuf *m);
+void dp_arp_wait_poll(struct dp_worker *w);         /* each loop while n_wait > 0 */
+void dp_arp_wait_drain(struct dp_worker *w);        /* stopping: drop what waits */
+void dp_arp_send(struct dp_worker *w, uint8_t pidx, rte_be32_t target, bool gratuitous);
+/* The table as telemetry shows it (takes ctl_lock); returns the entries written. */
+struct dp_neigh_info {
+	char ip[16];
+	char port[DP_NAME_LEN];
+	struct rte_ether_addr mac;
+	const char *state;  /* "static", "reachable", "refreshing" (in use, re-requested) */
+	uint64_t age_ms;    /* since the last confirmation (0 for static entries) */
+};
+unsigned dp_neigh_list(struct dp_ctx *dp, struct dp_neigh_info *out, unsigned max);
+
+/* A downlink frame on path p. */
+static inline void dp_path_tx(struct dp_worker *w, const struct dp_path *p, struct rte_mbuf *m)
+{
+	if (likely(!p->resolve))
+		dp_tx_enqueue(w, p->port_idx, m);
+	else
+		dp_neigh_tx(w, p->port_idx, p->client_ip, m);
+}
 
 /* dp_concat.c: downlink concatenation, owner only */
 void dp_concat_sdu(struct dp_worker *w, const struct dp_session *s, unsigned pi,

@@ -115,7 +115,7 @@ void dp_concat_flush(struct dp_worker *w, struct dp_flow_state *fs)
 		(*dsn)++;
 	c->ps->tx_pkts++;
 	c->ps->tx_bytes += (uint64_t)rc;
-	dp_tx_enqueue(w, c->path.port_idx, pdu);
+	dp_path_tx(w, &c->path, pdu);
 	rte_pktmbuf_free_bulk(c->pkts, n);
 }
 

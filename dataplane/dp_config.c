@@ -41,6 +41,7 @@
 #define CFG_MIN_MTU 68u            /* RFC 791: every IPv4 link carries 68 bytes */
 #define CFG_MAX_MTU 9000u          /* jumbo frames */
 #define CFG_MAX_CONN_ID 15u        /* GMA Connection ID: delivery = low nibble */
+#define CFG_MAX_ARP_QUEUE 64u      /* DP_ARP_QUEUE_MAX: packets waiting per address */
 
 #define DL_FLAGS_DEFAULT (GMA_F_FLOW_SN | GMA_F_DELIVERY_SN | GMA_F_TIMESTAMP | GMA_F_FLOW_ID)
 
@@ -100,6 +101,7 @@ static const struct cfg_name ip_protos[] = {
 
 static const char *const root_keys[] = {
 	"dataplane", "mx_control", "reorder", "reassembly", "ports", "sessions",
+	"arp",
 	"ncm", /* the control plane's section: controlplane/cp_config.c */
 	NULL,
 };
@@ -110,8 +112,13 @@ static const char *const dataplane_keys[] = {
 static const char *const mx_control_keys[] = { "ip", "port", NULL };
 static const char *const reorder_keys[] = { "window", "timeout_ms", "deliver_late", NULL };
 static const char *const reassembly_keys[] = { "timeout_ms", "max_bytes", "slots", NULL };
+static const char *const arp_keys[] = {
+	"timeout_ms", "retry_ms", "retries", "queue", "entries", "gratuitous", NULL,
+};
+static const char *const neighbor_keys[] = { "ip", "mac", NULL };
 static const char *const port_keys[] = {
-	"name", "device", "role", "ipv4", "mac", "next_hop_mac", "rx_queues", "gma_udp_ports", NULL,
+	"name", "device", "role", "ipv4", "mac", "next_hop_mac", "gateway", "prefix_len",
+	"neighbors", "rx_queues", "gma_udp_ports", NULL,
 };
 static const char *const session_keys[] = {
 	"id", "anchor_ip", "method", "dl_fields", "mx_dialect", "fragment", "concat",
@@ -188,6 +195,21 @@ static int parse_globals(struct cfg_parser *p, const json_t *root, struct dp_con
 	     cfg_get_u16(p, o, "reassembly", "slots", false, 1, CFG_MAX_REASM_SLOTS,
 			 &c->reasm_slots)))
 		return -1;
+	o = json_object_get(root, "arp");
+	if (o != NULL &&
+	    (cfg_check_object(p, o, "arp", arp_keys) ||
+	     cfg_get_u32(p, o, "arp", "timeout_ms", false, 1000, 3600000, &c->arp_timeout_ms) ||
+	     cfg_get_u32(p, o, "arp", "retry_ms", false, 1, CFG_MAX_TIMEOUT_MS, &c->arp_retry_ms) ||
+	     cfg_get_u8(p, o, "arp", "retries", false, 1, 16, &c->arp_retries) ||
+	     cfg_get_u16(p, o, "arp", "queue", false, 1, CFG_MAX_ARP_QUEUE, &c->arp_queue) ||
+	     cfg_get_u32(p, o, "arp", "entries", false, 8, CFG_MAX_SESSIONS, &c->arp_entries) ||
+	     cfg_get_bool(p, o, "arp", "gratuitous", &c->arp_gratuitous)))
+		return -1;
+	if ((uint64_t)c->arp_retry_ms * c->arp_retries >= c->arp_timeout_ms)
+		return cfg_fail(p, "arp", "retry_ms",
+				"retries x retry_ms (%u x %u ms) must be shorter than timeout_ms "
+				"(%u ms): the refresh starts that long before expiry",
+				c->arp_retries, c->arp_retry_ms, c->arp_timeout_ms);
 	return 0;
 }
 
@@ -226,6 +248,66 @@ static int parse_gma_ports(struct cfg_parser *p, const json_t *o, const char *pa
 	return 0;
 }
 
+static bool mac_given(const uint8_t m[6])
+{
+	static const uint8_t z[6];
+
+	return memcmp(m, z, 6) != 0;
+}
+
+/* "gateway", "prefix_len", "neighbors": what is on-link and static entries. */
+static int parse_neighbors(struct cfg_parser *p, const json_t *o, const char *path,
+			   struct dp_port_cfg *pc)
+{
+	char ep[CFG_PATH_LEN], ip[16];
+	const json_t *a;
+	long long x;
+	int rc;
+
+	if (cfg_get_ipv4(p, o, path, "gateway", false, &pc->gateway))
+		return -1;
+	if (pc->gateway != 0 && pc->gateway == pc->ipv4)
+		return cfg_fail(p, path, "gateway", "%s is the port's own address",
+				cfg_ipv4_str(ip, pc->gateway));
+	pc->prefix_len = 32;
+	rc = cfg_get_int(p, o, path, "prefix_len", false, 0, 32, &x);
+	if (rc < 0)
+		return -1;
+	if (rc > 0 && pc->gateway == 0)
+		return cfg_fail(p, path, "prefix_len", "needs a \"gateway\" (without one every "
+				"destination is resolved on the link)");
+	if (rc > 0)
+		pc->prefix_len = (uint8_t)x;
+	if (cfg_get_array(p, o, path, "neighbors", false, DP_MAX_STATIC_NEIGH,
+			  "DP_MAX_STATIC_NEIGH", &a))
+		return -1;
+	if (a != NULL && mac_given(pc->next_hop_mac) && pc->gateway == 0)
+		return cfg_fail(p, path, "neighbors", "unused: \"next_hop_mac\" without a "
+				"\"gateway\" sends every frame of the port to that MAC");
+	for (size_t i = 0; a != NULL && i < json_array_size(a); i++) {
+		const json_t *e = json_array_get(a, i);
+
+		cfg_subpath(ep, "%s.neighbors[%zu]", path, i);
+		if (cfg_check_object(p, e, ep, neighbor_keys) ||
+		    cfg_get_ipv4(p, e, ep, "ip", true, &pc->neighbors[i].ip) ||
+		    cfg_get_mac(p, e, ep, "mac", true, pc->neighbors[i].mac))
+			return -1;
+		if (pc->neighbors[i].mac[0] & 1u)
+			return cfg_fail(p, ep, "mac", "a neighbour's MAC must be unicast");
+		if (pc->neighbors[i].ip == pc->ipv4)
+			return cfg_fail(p, ep, "ip", "%s is the port's own address",
+					cfg_ipv4_str(ip, pc->ipv4));
+		for (size_t j = 0; j < i; j++)
+			if (pc->neighbors[j].ip == pc->neighbors[i].ip)
+				return cfg_fail(p, ep, "ip", "%s is already %s.neighbors[%zu]",
+						cfg_ipv4_str(ip, pc->neighbors[i].ip), path, j);
+		if (pc->neighbors[i].ip == pc->gateway && mac_given(pc->next_hop_mac))
+			return cfg_fail(p, ep, "ip", "the gateway's MAC is \"next_hop_mac\"");
+		pc->n_neighbors = (uint8_t)(i + 1);
+	}
+	return 0;
+}
+
 static int parse_port(struct cfg_parser *p, const json_t *o, const char *path,
 		      struct dp_port_cfg *pc)
 {
@@ -251,9 +333,9 @@ static int parse_port(struct cfg_parser *p, const json_t *o, const char *path,
 	pc->role = (enum dp_port_role)role;
 	if (cfg_get_ipv4(p, o, path, "ipv4", true, &pc->ipv4) ||
 	    cfg_get_mac(p, o, path, "mac", false, pc->mac) ||
-	    cfg_get_mac(p, o, path, "next_hop_mac", true, pc->next_hop_mac) ||
+	    cfg_get_mac(p, o, path, "next_hop_mac", false, pc->next_hop_mac) ||
 	    cfg_get_u16(p, o, path, "rx_queues", false, 0, CFG_MAX_RX_QUEUES, &pc->rx_queues) ||
-	    parse_gma_ports(p, o, path, pc))
+	    parse_gma_ports(p, o, path, pc) || parse_neighbors(p, o, path, pc))
 		return -1;
 	/* The gateway's own address is a frame's source: a group bit there is invalid. */
 	if (pc->mac[0] & 1u)
@@ -710,6 +792,12 @@ void dp_config_defaults(struct dp_config *c)
 	c->reasm_timeout_ms = 100;
 	c->reasm_max_bytes = 65536;
 	c->reasm_slots = 4;
+	c->arp_timeout_ms = 30000;
+	c->arp_retry_ms = 1000;
+	c->arp_retries = 3;
+	c->arp_queue = 16;
+	c->arp_entries = 1024;
+	c->arp_gratuitous = true;
 }
 
 int dp_config_parse(const char *json, size_t len, struct dp_config *c, char *err, size_t errlen)

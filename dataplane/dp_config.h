@@ -19,6 +19,7 @@
 #define DP_MAX_STATIC_SESSIONS 64u
 #define DP_NAME_LEN 32u
 #define DP_DEV_LEN 64u
+#define DP_MAX_STATIC_NEIGH 16u /* ports[].neighbors entries per port */
 
 enum dp_port_role {
 	DP_PORT_ACCESS = 0, /* toward clients: GMA over UDP (or IP) */
@@ -31,7 +32,16 @@ struct dp_port_cfg {
 	enum dp_port_role role;
 	uint32_t ipv4;           /* gateway address on this network, host order */
 	uint8_t mac[6];          /* gateway MAC; all zero = the port's own */
-	uint8_t next_hop_mac[6]; /* where everything sent on this port goes (static ARP) */
+	uint8_t next_hop_mac[6]; /* all zero: not given.  Given without `gateway`: every
+				  * frame sent on this port goes there (no ARP); with
+				  * `gateway`: the gateway's static entry */
+	uint32_t gateway;        /* host order, 0 = none: everything is on-link */
+	uint8_t prefix_len;      /* on-link prefix with a gateway (default 32) */
+	uint8_t n_neighbors;     /* static neighbour entries */
+	struct {
+		uint32_t ip;     /* host order */
+		uint8_t mac[6];
+	} neighbors[DP_MAX_STATIC_NEIGH];
 	uint16_t rx_queues;      /* 0 = one per worker */
 	uint8_t n_gma_ports;     /* access: GMA UDP ports of the gateway */
 	uint16_t gma_ports[DP_MAX_GMA_PORTS];
@@ -58,6 +68,13 @@ struct dp_config {
 	uint32_t reasm_timeout_ms;
 	uint32_t reasm_max_bytes;
 	uint16_t reasm_slots;
+	/* "arp": neighbour resolution (docs/ARCHITECTURE.md, Exception path) */
+	uint32_t arp_timeout_ms;  /* a learnt entry lives this long after its last confirmation */
+	uint32_t arp_retry_ms;    /* between two requests for one address */
+	uint8_t arp_retries;      /* requests before waiting packets are dropped */
+	uint16_t arp_queue;       /* packets waiting per address and worker */
+	uint32_t arp_entries;     /* size of the neighbour table */
+	bool arp_gratuitous;      /* announce every port's address at start */
 	/* "ports" */
 	uint8_t n_ports;
 	struct dp_port_cfg ports[DP_MAX_PORTS];

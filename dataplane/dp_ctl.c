@@ -75,6 +75,9 @@ int dp_tables_init(struct dp_ctx *dp)
 					  (int)rte_socket_id(), 0);
 	if (dp->msg_pool == NULL)
 		return -rte_errno;
+	rc = dp_neigh_init(dp);
+	if (rc < 0)
+		return rc;
 	return rte_rcu_qsbr_init(dp->rcu, dp->n_workers);
 }
 
@@ -225,6 +228,7 @@ static int session_build(struct dp_ctx *dp, const struct dp_session_cfg *cfg,
 		p->up = pc->up;
 		p->src_mac = port->mac;
 		p->dst_mac = port->next_hop;
+		p->resolve = !port->nh_static;
 		if (pc->up)
 			s->up_mask |= 1u << i;
 	}
@@ -771,6 +775,7 @@ void dp_tables_free(struct dp_ctx *dp)
 	rte_hash_free(dp->dl_hash);
 	rte_hash_free(dp->ul_hash);
 	rte_hash_free(dp->id_hash);
+	dp_neigh_free(dp);
 	dp_ctl_reclaim(dp);
 	rte_ring_free(dp->retired);
 	rte_ring_free(dp->rebind);

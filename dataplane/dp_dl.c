@@ -49,6 +49,15 @@ bool dp_dl_key_of(struct dp_worker *w, struct rte_mbuf *m, rte_be32_t *key)
 
 	if (ip == NULL)
 		return false;
+	if (unlikely(ip->dst_addr == w->dp->ports[w->dp->core_idx].ipv4)) {
+		/* To the gateway itself: ICMP echo, or a counted drop. */
+		if (ip->fragment_offset &
+		    rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
+			dp_drop(w, m, DP_DROP_IP_FRAGMENT);
+		else
+			dp_local_input(w, m, w->dp->core_idx, ip);
+		return false;
+	}
 	*key = ip->dst_addr; /* aligned copy: the hash reads it as a uint32_t */
 	return true;
 }
@@ -164,7 +173,7 @@ void dp_dl_send_whole(struct dp_worker *w, const struct dp_path *p, struct dp_pa
 		(*dsn)++;
 	ps->tx_pkts++;
 	ps->tx_bytes += pdu_len;
-	dp_tx_enqueue(w, p->port_idx, m);
+	dp_path_tx(w, p, m);
 }
 
 /* Send one SDU (consumed) on path index pi with fields f. */
@@ -218,7 +227,7 @@ void dp_dl_send(struct dp_worker *w, const struct dp_session *s, unsigned pi,
 			fs->dl_dsn[pi]++;
 		ps->tx_pkts++;
 		ps->tx_bytes += (uint64_t)rc;
-		dp_tx_enqueue(w, p->port_idx, fm);
+		dp_path_tx(w, p, fm);
 	}
 	rte_pktmbuf_free(m);
 }

@@ -42,8 +42,13 @@ static int workers_create(struct dp_ctx *dp, char *err, size_t errlen)
 					  RING_F_SP_ENQ | RING_F_SC_DEQ);
 		w->pending = rte_zmalloc("mamsgw_pending",
 					 sizeof(*w->pending) * dp->cfg.max_sessions * DP_MAX_FLOWS, 0);
-		if (w->handoff == NULL || w->ctrl == NULL || w->pending == NULL)
+		w->arp_wait = rte_zmalloc("mamsgw_arp_wait", sizeof(*w->arp_wait) * DP_ARP_WAIT_SLOTS,
+					  RTE_CACHE_LINE_SIZE);
+		if (w->handoff == NULL || w->ctrl == NULL || w->pending == NULL ||
+		    w->arp_wait == NULL)
 			goto nomem;
+		for (unsigned k = 0; k < DP_ARP_WAIT_SLOTS; k++)
+			w->arp_wait[k].key.port_idx = UINT32_MAX; /* free */
 		i++;
 	}
 	return 0;
@@ -62,6 +67,7 @@ static void workers_free(struct dp_ctx *dp)
 		rte_ring_free(w->handoff);
 		rte_ring_free(w->ctrl);
 		rte_free(w->pending);
+		rte_free(w->arp_wait);
 		rte_free(w);
 	}
 }

@@ -69,6 +69,12 @@ static int port_init(struct dp_ctx *dp, unsigned idx, char *err, size_t errlen)
 		memcpy(p->mac.addr_bytes, pc->mac, 6);
 	memcpy(p->next_hop.addr_bytes, pc->next_hop_mac, 6);
 	p->ipv4 = rte_cpu_to_be_32(pc->ipv4);
+	/* next_hop_mac alone: today's static next hop, every frame to it, no
+	 * ARP.  Otherwise next hops are resolved (dp_neigh.c): the gateway for
+	 * destinations outside ipv4/prefix_len, the destination itself else. */
+	p->nh_static = !mac_is_zero(pc->next_hop_mac) && pc->gateway == 0;
+	p->gateway = rte_cpu_to_be_32(pc->gateway);
+	p->netmask = rte_cpu_to_be_32(pc->prefix_len == 0 ? 0 : ~0u << (32 - pc->prefix_len));
 	if (pc->role == DP_PORT_CORE)
 		dp->core_idx = (uint8_t)idx;
 	return 0;

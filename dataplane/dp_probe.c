@@ -32,6 +32,7 @@ void dp_ctl_tick(struct dp_ctx *dp)
 	if (!dp->workers_running)
 		return;
 	pthread_mutex_lock(&dp->ctl_lock);
+	dp_neigh_tick(dp, now); /* ARP: learn, refresh, expire; announce at start */
 	dp_ctl_rebinds(dp); /* before iterating: it republishes sessions */
 	while (rte_hash_iterate(dp->id_hash, &key, &data, &it) >= 0) {
 		struct dp_session *s = data;
@@ -146,6 +147,14 @@ void dp_ctrl_msg(struct dp_worker *w, void *msg)
 				if (s->paths[i].up)
 					probe_send(w, s, i);
 		}
+		break;
+	case DP_MSG_GARP:
+		for (uint8_t p = 0; p < w->dp->cfg.n_ports; p++)
+			dp_arp_send(w, p, 0, true);
+		break;
+	case DP_MSG_ARP_REQ:
+		if (m->port_idx < w->dp->cfg.n_ports)
+			dp_arp_send(w, m->port_idx, m->ip, false);
 		break;
 	}
 	rte_mempool_put(w->dp->msg_pool, m);

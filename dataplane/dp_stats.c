@@ -79,6 +79,19 @@ void dp_stats_sum(const struct dp_ctx *dp, struct dp_worker_stats *out)
 		out->loops += s->loops;
 		out->rebind_notices += s->rebind_notices;
 		out->rebind_ring_full += s->rebind_ring_full;
+#define SUM_(f) out->f += s->f
+		SUM_(arp_requests_in);
+		SUM_(arp_replies_out);
+		SUM_(arp_replies_in);
+		SUM_(arp_requests_out);
+		SUM_(garps_out);
+		SUM_(arp_notes);
+		SUM_(arp_note_full);
+		SUM_(arp_waited);
+		SUM_(arp_released);
+		SUM_(icmp_echo_in);
+		SUM_(icmp_echo_out);
+#undef SUM_
 	}
 }
 
@@ -97,6 +110,19 @@ void dp_stats_print(const struct dp_ctx *dp, FILE *f)
 		(unsigned long)t.rebind_notices, (unsigned long)t.rebind_ring_full,
 		(unsigned long)dp->rebinds_applied, (unsigned long)dp->rebinds_refused,
 		(unsigned long)dp->rebinds_stale);
+	fprintf(f, "arp requests_in %lu replies_out %lu replies_in %lu requests_out %lu garps %lu "
+		   "notes %lu note_full %lu waited %lu released %lu\n",
+		(unsigned long)t.arp_requests_in, (unsigned long)t.arp_replies_out,
+		(unsigned long)t.arp_replies_in, (unsigned long)t.arp_requests_out,
+		(unsigned long)t.garps_out, (unsigned long)t.arp_notes,
+		(unsigned long)t.arp_note_full, (unsigned long)t.arp_waited,
+		(unsigned long)t.arp_released);
+	fprintf(f, "neighbors learnt %lu updated %lu expired %lu refreshes %lu table_full %lu\n",
+		(unsigned long)dp->neigh_learnt, (unsigned long)dp->neigh_updated,
+		(unsigned long)dp->neigh_expired, (unsigned long)dp->neigh_refreshes,
+		(unsigned long)dp->neigh_table_full);
+	fprintf(f, "icmp echo_in %lu echo_out %lu\n", (unsigned long)t.icmp_echo_in,
+		(unsigned long)t.icmp_echo_out);
 	for (unsigned r = 0; r < DP_DROP_MAX; r++)
 		if (t.drops[r] != 0)
 			fprintf(f, "drop %-22s %10lu  (%s)\n", dp_drop_name(r), (unsigned long)t.drops[r],
@@ -134,7 +160,25 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_add_dict_u64(d, "handoffs", t.handoff_out);
 	rte_tel_data_add_dict_u64(d, "rebind_notices", t.rebind_notices);
 	rte_tel_data_add_dict_u64(d, "rebind_ring_full", t.rebind_ring_full);
+#define TEL_S_(f) rte_tel_data_add_dict_u64(d, #f, t.f)
+	TEL_S_(arp_requests_in);
+	TEL_S_(arp_replies_out);
+	TEL_S_(arp_replies_in);
+	TEL_S_(arp_requests_out);
+	TEL_S_(garps_out);
+	TEL_S_(arp_notes);
+	TEL_S_(arp_note_full);
+	TEL_S_(arp_waited);
+	TEL_S_(arp_released);
+	TEL_S_(icmp_echo_in);
+	TEL_S_(icmp_echo_out);
+#undef TEL_S_
 	pthread_mutex_lock(&tel_dp->ctl_lock);
+	rte_tel_data_add_dict_u64(d, "neigh_learnt", tel_dp->neigh_learnt);
+	rte_tel_data_add_dict_u64(d, "neigh_updated", tel_dp->neigh_updated);
+	rte_tel_data_add_dict_u64(d, "neigh_expired", tel_dp->neigh_expired);
+	rte_tel_data_add_dict_u64(d, "neigh_refreshes", tel_dp->neigh_refreshes);
+	rte_tel_data_add_dict_u64(d, "neigh_table_full", tel_dp->neigh_table_full);
 	rte_tel_data_add_dict_u64(d, "rebinds_applied", tel_dp->rebinds_applied);
 	rte_tel_data_add_dict_u64(d, "rebinds_refused", tel_dp->rebinds_refused);
 	rte_tel_data_add_dict_u64(d, "rebinds_stale", tel_dp->rebinds_stale);
@@ -273,6 +317,38 @@ static int tel_session(const char *cmd, const char *params, struct rte_tel_data 
 	return 0;
 }
 
+/* /mamsgw/neighbors: "<port>/<ip>" -> {ip, port, mac, state, age_ms}. */
+static int tel_neighbors(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct dp_neigh_info e[RTE_TEL_MAX_DICT_ENTRIES];
+	unsigned n;
+
+	(void)cmd;
+	(void)params;
+	n = dp_neigh_list(tel_dp, e, RTE_DIM(e));
+	rte_tel_data_start_dict(d);
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		char key[64], mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+		if (c == NULL)
+			break;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "ip", e[i].ip);
+		rte_tel_data_add_dict_string(c, "port", e[i].port);
+		rte_ether_format_addr(mac, sizeof(mac), &e[i].mac);
+		rte_tel_data_add_dict_string(c, "mac", mac);
+		rte_tel_data_add_dict_string(c, "state", e[i].state);
+		rte_tel_data_add_dict_u64(c, "age_ms", e[i].age_ms);
+		snprintf(key, sizeof(key), "%.31s/%.15s", e[i].port, e[i].ip);
+		if (rte_tel_data_add_dict_container(d, key, c, 0) != 0) {
+			rte_tel_data_free(c);
+			break;
+		}
+	}
+	return 0;
+}
+
 int dp_telemetry_init(struct dp_ctx *dp)
 {
 	int rc;
@@ -293,5 +369,8 @@ int dp_telemetry_init(struct dp_ctx *dp)
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/mamsgw/session", tel_session,
 						"One session's counters per path and flow. Parameter: id");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/mamsgw/neighbors", tel_neighbors,
+						"Neighbour table: ip, port, mac, state, age_ms");
 	return rc;
 }

@@ -38,8 +38,11 @@ bool dp_ul_key_of(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx,
 		return false;
 	}
 	ihl = (ip->version_ihl & 0x0F) * 4u;
-	if (ip->next_proto_id != IPPROTO_UDP ||
-	    rte_be_to_cpu_16(ip->total_length) < ihl + sizeof(*udp) ||
+	if (ip->next_proto_id != IPPROTO_UDP) {
+		dp_local_input(w, m, port_idx, ip); /* ICMP echo, or a counted drop */
+		return false;
+	}
+	if (rte_be_to_cpu_16(ip->total_length) < ihl + sizeof(*udp) ||
 	    rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + ihl + sizeof(*udp)) {
 		dp_drop(w, m, DP_DROP_NOT_GMA_PORT);
 		return false;
@@ -195,13 +198,24 @@ void dp_ul_forward_core(struct dp_worker *w, struct rte_mbuf *m)
 {
 	const struct dp_port *core = &w->dp->ports[w->dp->core_idx];
 	uint8_t *frame = (uint8_t *)rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN);
+	rte_be32_t dst;
 
 	if (frame == NULL) {
 		dp_drop(w, m, DP_DROP_NO_MBUF);
 		return;
 	}
 	dp_ether_write(frame, &core->next_hop, &core->mac);
-	dp_tx_enqueue(w, w->dp->core_idx, m);
+	if (likely(core->nh_static)) {
+		dp_tx_enqueue(w, w->dp->core_idx, m);
+		return;
+	}
+	/* The SDU's destination (its IPv4 header is contiguous: checked by the
+	 * decoder, or built by reassembly). */
+	if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + 20)
+		memcpy(&dst, frame + RTE_ETHER_HDR_LEN + 16, sizeof(dst));
+	else
+		dst = 0; /* no IPv4 header: only a gateway can take it */
+	dp_neigh_tx(w, w->dp->core_idx, dst, m);
 }
 
 static void pending_add(struct dp_worker *w, struct dp_flow_state *fs)

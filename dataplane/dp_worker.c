@@ -127,6 +127,12 @@ static inline void gather(struct dp_worker *w, struct dp_burst *b, unsigned i,
 			  struct rte_mbuf *m, uint8_t pidx, bool core)
 {
 	b->port_idx[i] = pidx;
+	if (unlikely(rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN &&
+		     rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->ether_type ==
+			     rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))) {
+		dp_arp_input(w, m, pidx); /* answered, learnt from or dropped: consumed */
+		return;
+	}
 	if (core) {
 		rte_be32_t *k = &b->dk[b->nd];
 
@@ -355,6 +361,8 @@ void dp_worker_poll(struct dp_worker *w)
 	dp_ul_poll_pending(w);
 	if (!LIST_EMPTY(&w->cc_held))
 		dp_concat_poll(w);
+	if (unlikely(w->n_wait > 0))
+		dp_arp_wait_poll(w);
 	for (uint8_t p = 0; p < dp->cfg.n_ports; p++)
 		tx_flush(w, p);
 }
@@ -376,6 +384,7 @@ void dp_worker_drain(struct dp_worker *w)
 		w->pending[k]->pending = false;
 	}
 	w->n_pending = 0;
+	dp_arp_wait_drain(w); /* what still waits for ARP is counted lost */
 	for (uint8_t p = 0; p < w->dp->cfg.n_ports; p++)
 		tx_flush(w, p);
 }

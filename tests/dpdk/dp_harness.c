@@ -144,9 +144,10 @@ static void mac_str(char buf[18], const uint8_t m[6])
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-static void write_config(FILE *f, const struct dpt_session *s, unsigned n)
+static void write_config(FILE *f, const struct dpt_run *r, const struct dpt_session *s,
+			 unsigned n)
 {
-	char ip[16], mac[18], nh[18];
+	char ip[16], mac[18], nh[18], nhm[48];
 
 	fprintf(f, "{\n  \"dataplane\": { \"workers\": 1, \"mbufs\": 8191, \"mbuf_cache\": 128,"
 		   " \"rx_desc\": 1024, \"tx_desc\": 1024, \"burst\": 32 },\n");
@@ -154,6 +155,7 @@ static void write_config(FILE *f, const struct dpt_session *s, unsigned n)
 	/* A long reorder timeout: nothing may be given up while pcaps replay. */
 	fprintf(f, "  \"reorder\": { \"window\": 1024, \"timeout_ms\": 5000, \"deliver_late\": true },\n");
 	fprintf(f, "  \"reassembly\": { \"timeout_ms\": 5000, \"max_bytes\": 65536, \"slots\": 8 },\n");
+	fprintf(f, "  \"arp\": %s,\n", r->arp_json ? r->arp_json : "{ \"gratuitous\": false }");
 	fprintf(f, "  \"ports\": [\n");
 	for (unsigned i = 0; i < DPT_NDEV; i++) {
 		const struct dpt_port *p = &dpt_ports[i];
@@ -161,9 +163,12 @@ static void write_config(FILE *f, const struct dpt_session *s, unsigned n)
 		ip_str(ip, p->ipv4);
 		mac_str(mac, p->mac);
 		mac_str(nh, p->next_hop);
+		snprintf(nhm, sizeof(nhm), ", \"next_hop_mac\": \"%s\"", nh);
 		fprintf(f, "    { \"name\": \"%s\", \"device\": \"net_pcap%u\", \"role\": \"%s\", "
-			   "\"ipv4\": \"%s\", \"mac\": \"%s\", \"next_hop_mac\": \"%s\"%s }%s\n",
-			p->name, i, i == DPT_CORE ? "core" : "access", ip, mac, nh,
+			   "\"ipv4\": \"%s\", \"mac\": \"%s\"%s%s%s%s }%s\n",
+			p->name, i, i == DPT_CORE ? "core" : "access", ip, mac,
+			r->no_next_hop[i] ? "" : nhm, r->port_extra[i] ? ", " : "",
+			r->port_extra[i] ? r->port_extra[i] : "",
 			i == DPT_WIFI ? ", \"gma_udp_ports\": [10020]"
 			: i == DPT_LTE ? ", \"gma_udp_ports\": [10020, 10021]" : "",
 			i + 1 < DPT_NDEV ? "," : "");
@@ -282,6 +287,24 @@ static void parse_log(struct dpt_run *r)
 			}
 			continue;
 		}
+		if (strncmp(line, "arp ", 4) == 0) {
+			sscanf(line, "arp requests_in %lu replies_out %lu replies_in %lu requests_out %lu "
+				     "garps %lu notes %lu note_full %lu waited %lu released %lu",
+			       &r->arp.requests_in, &r->arp.replies_out, &r->arp.replies_in,
+			       &r->arp.requests_out, &r->arp.garps, &r->arp.notes, &r->arp.note_full,
+			       &r->arp.waited, &r->arp.released);
+			continue;
+		}
+		if (strncmp(line, "neighbors ", 10) == 0) {
+			sscanf(line, "neighbors learnt %lu updated %lu expired %lu refreshes %lu "
+				     "table_full %lu", &r->arp.learnt, &r->arp.updated, &r->arp.expired,
+			       &r->arp.refreshes, &r->arp.table_full);
+			continue;
+		}
+		if (strncmp(line, "icmp ", 5) == 0) {
+			sscanf(line, "icmp echo_in %lu echo_out %lu", &r->arp.echo_in, &r->arp.echo_out);
+			continue;
+		}
 		if (strncmp(line, "drop ", 5) == 0 && r->n_drops < DPT_MAX_DROPS &&
 		    sscanf(line, "drop %47s %lu", name, &a) == 2) {
 			snprintf(r->drop[r->n_drops].name, sizeof(r->drop[0].name), "%s", name);
@@ -307,7 +330,7 @@ void dpt_exec(struct dpt_run *r, const struct dpt_session *s, unsigned n_session
 	snprintf(se, sizeof(se), "%s/stderr.txt", r->dir);
 	f = fopen(cfg, "w");
 	cr_assert_not_null(f);
-	write_config(f, s, n_sessions);
+	write_config(f, r, s, n_sessions);
 	fclose(f);
 
 	argv[argc++] = (char *)MAMSGW_BIN;

@@ -94,6 +94,19 @@ struct dpt_run {
 	} drop[DPT_MAX_DROPS];
 	/* The "rebinds" line: learnt uplink endpoints (uplink_match "client"). */
 	uint64_t rebind_notices, rebind_ring_full, rebinds_applied, rebinds_refused, rebinds_stale;
+	/* The "arp", "neighbors" and "icmp" lines (exception path). */
+	struct {
+		uint64_t requests_in, replies_out, replies_in, requests_out, garps, notes,
+			note_full, waited, released;
+		uint64_t learnt, updated, expired, refreshes, table_full;
+		uint64_t echo_in, echo_out;
+	} arp;
+	/* Config knobs, set before dpt_exec: the "arp" object (NULL: gratuitous
+	 * ARP off, so that output pcaps hold only the test's traffic), and per
+	 * port: no next_hop_mac (resolved by ARP), more JSON members. */
+	const char *arp_json;
+	bool no_next_hop[DPT_NDEV];
+	const char *port_extra[DPT_NDEV];
 };
 
 /* Paths of the standard two-path client: conn 3 on wifi, conn 7 on lte (gw port 10021). */

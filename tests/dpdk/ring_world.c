@@ -85,6 +85,7 @@ void rw_config(struct dp_config *c, const struct rport *wifi, const struct rport
 	struct dp_session_cfg *s = &c->sessions[0];
 
 	dp_config_defaults(c);
+	c->arp_gratuitous = false; /* the rings hold only the tests' traffic */
 	c->workers = 1;
 	c->mbufs = 8191;
 	c->n_ports = 3;

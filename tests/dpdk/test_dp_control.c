@@ -412,7 +412,8 @@ CTL_TEST(bad_unknown_client)
 	run_malformed(r, (const char *const[]){ "unknown_client", NULL }, (const uint64_t[]){ 3 });
 }
 
-/* UDP to a port that is not a GMA port of that access port; not UDP at all. */
+/* UDP to a port that is not a GMA port of that access port; ICMP that is not
+ * an echo request (the exception path answers only those). */
 CTL_TEST(bad_udp_port)
 {
 	struct dpt_path p;
@@ -436,7 +437,8 @@ CTL_TEST(bad_udp_port)
 		   PU_ETHERTYPE_IPV4, ip, 28, true);
 	dpt_send(r, DPT_WIFI, frame, n);
 	send_good_uplink(r);
-	run_malformed(r, (const char *const[]){ "not_gma_port", NULL }, (const uint64_t[]){ 3 });
+	run_malformed(r, (const char *const[]){ "not_gma_port", "icmp_unhandled", NULL },
+		      (const uint64_t[]){ 2, 1 });
 }
 
 /* Outer destination another host on the access network. */
@@ -476,7 +478,8 @@ CTL_TEST(bad_short_frame)
 	run_malformed(r, (const char *const[]){ "short_frame", NULL }, (const uint64_t[]){ 2 });
 }
 
-/* ARP and IPv6 frames on an access port, IPv6 on the core port. */
+/* ARP for an address that is not the gateway's and IPv6 frames on an access
+ * port, IPv6 on the core port. */
 CTL_TEST(bad_not_ipv4)
 {
 	uint8_t frame[PU_FRAME_MAX], body[80];
@@ -500,7 +503,8 @@ CTL_TEST(bad_not_ipv4)
 	n = pu_eth(frame, sizeof(frame), c->mac, c->next_hop, PU_ETHERTYPE_IPV6, body, 40, true);
 	dpt_send(r, DPT_CORE, frame, n);
 	send_good_uplink(r);
-	run_malformed(r, (const char *const[]){ "not_ipv4", NULL }, (const uint64_t[]){ 3 });
+	run_malformed(r, (const char *const[]){ "not_ipv4", "arp_not_for_us", NULL },
+		      (const uint64_t[]){ 2, 1 });
 }
 
 /* Downlink to an address that is no session's anchor; good downlink after it. */

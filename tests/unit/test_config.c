@@ -715,7 +715,7 @@ Test(config_errors, unknown_keys)
 	cr_expect(strstr(err, "known keys: workers, mbufs, mbuf_cache") != NULL, "%s", err);
 	cr_expect_eq(parse_sq("{'a\\nb': 1}"), -1);
 	cr_expect_str_eq(err, "a?b: unknown key (known keys: dataplane, mx_control, reorder, "
-			      "reassembly, ports, sessions, ncm)");
+			      "reassembly, ports, sessions, arp, ncm)");
 }
 
 /* An operator's value is quoted cut short at a character boundary, control
@@ -791,7 +791,14 @@ Test(config_errors, ports)
 		{ "ports[0].mac", "'02:00:00:00:01:011'", "ports[0].mac: \"02:00:00:00:01:011\" is not a MAC address" },
 		{ "ports[0].mac", "'01:00:5e:00:00:01'", "ports[0].mac: a multicast address cannot be a port's own MAC" },
 		{ "ports[0].mac", "'00:00:00:00:00:00'", "ports[0].mac: 00:00:00:00:00:00 is not a usable MAC address" },
-		{ "ports[0].next_hop_mac", NULL, "ports[0].next_hop_mac: required but missing" },
+		{ "ports[0].prefix_len", "24", "ports[0].prefix_len: needs a \"gateway\"" },
+		{ "ports[0].gateway", "'192.0.2.1'", "ports[0].gateway: 192.0.2.1 is the port's own address" },
+		{ "ports[0].neighbors", "[]", "ports[0].neighbors: unused: \"next_hop_mac\" without a \"gateway\"" },
+		{ "ports[2].neighbors", "[{'ip': '203.0.113.9', 'mac': '03:00:00:00:00:01'}]",
+		  "ports[2].neighbors: unused" },
+		{ "arp", "{'queue': 65}", "arp.queue: " },
+		{ "arp", "{'timeout_ms': 1000, 'retry_ms': 500, 'retries': 2}", "arp.retry_ms: retries x retry_ms" },
+		{ "arp", "{'gratuitus': true}", "arp.gratuitus: unknown key" },
 		{ "ports[2].next_hop_mac", "'00:00:00:00:00:00'", "ports[2].next_hop_mac: 00:00:00:00:00:00 is not a "
 								  "usable MAC address" },
 		{ "ports[2].next_hop_mac", "'xx'", "ports[2].next_hop_mac: \"xx\" is not a MAC address" },
@@ -1024,6 +1031,52 @@ Test(config, error_buffer_edges)
 	cr_expect_eq(dp_config_parse(NULL, 0, &cfg, err, sizeof(err)), -1);
 	cr_expect_str_eq(err, "no configuration given");
 	cr_expect_eq(dp_config_load(NULL, &cfg, err, sizeof(err)), -1);
+}
+
+/* Exception path: next_hop_mac optional, gateway/prefix, static neighbours, "arp". */
+Test(config, neighbors_and_arp)
+{
+	char *j = edit("ports[2]", "{'name': 'core', 'device': 'net_pcap2', 'role': 'core',"
+				   " 'ipv4': '203.0.113.1', 'gateway': '203.0.113.254', 'prefix_len': 24,"
+				   " 'next_hop_mac': '02:00:00:00:03:fe',"
+				   " 'neighbors': [{'ip': '203.0.113.9', 'mac': '02:00:00:00:03:09'}]}");
+	char *k;
+	static const uint8_t nh[6] = { 2, 0, 0, 0, 3, 0xfe }, n9[6] = { 2, 0, 0, 0, 3, 9 };
+	static const uint8_t zero[6];
+
+	cr_assert_eq(dp_config_parse(j, strlen(j), &cfg, err, sizeof(err)), 0, "%s", err);
+	free(j);
+	cr_expect_eq(cfg.ports[2].gateway, 0xCB0071FEu);
+	cr_expect_eq(cfg.ports[2].prefix_len, 24);
+	cr_expect_arr_eq(cfg.ports[2].next_hop_mac, nh, 6);
+	cr_expect_eq(cfg.ports[2].n_neighbors, 1);
+	cr_expect_eq(cfg.ports[2].neighbors[0].ip, 0xCB007109u);
+	cr_expect_arr_eq(cfg.ports[2].neighbors[0].mac, n9, 6);
+	cr_expect_eq(cfg.arp_timeout_ms, 30000);
+	cr_expect_eq(cfg.arp_retry_ms, 1000);
+	cr_expect_eq(cfg.arp_retries, 3);
+	cr_expect_eq(cfg.arp_queue, 16);
+	cr_expect_eq(cfg.arp_entries, 1024);
+	cr_expect_eq(cfg.arp_gratuitous, true);
+
+	/* No next_hop_mac at all: resolved by ARP; a gateway alone means /32. */
+	k = edit("ports[1]", "{'name': 'lte', 'device': 'net_pcap1', 'role': 'access',"
+			     " 'ipv4': '198.51.100.1', 'gateway': '198.51.100.254',"
+			     " 'gma_udp_ports': [10020, 10021]}");
+	cr_assert_eq(dp_config_parse(k, strlen(k), &cfg, err, sizeof(err)), 0, "%s", err);
+	free(k);
+	cr_expect_arr_eq(cfg.ports[1].next_hop_mac, zero, 6);
+	cr_expect_eq(cfg.ports[1].prefix_len, 32);
+	k = edit("arp", "{'timeout_ms': 5000, 'retry_ms': 100, 'retries': 5, 'queue': 64,"
+			" 'entries': 64, 'gratuitous': false}");
+	cr_assert_eq(dp_config_parse(k, strlen(k), &cfg, err, sizeof(err)), 0, "%s", err);
+	free(k);
+	cr_expect_eq(cfg.arp_timeout_ms, 5000);
+	cr_expect_eq(cfg.arp_retry_ms, 100);
+	cr_expect_eq(cfg.arp_retries, 5);
+	cr_expect_eq(cfg.arp_queue, 64);
+	cr_expect_eq(cfg.arp_entries, 64);
+	cr_expect_eq(cfg.arp_gratuitous, false);
 }
 
 Test(config, port_index)
