@@ -600,8 +600,14 @@ Test(probes, rtt_is_measured_on_every_path, .timeout = 120)
 		}
 		rte_delay_us_block(500);
 	}
-	rte_delay_ms(20);
-	cr_assert_eq(dp_session_stats_read(dp, 1, &ss), 0);
+	/* The worker takes the last ACKs in its own time: wait (bounded) for
+	 * them rather than for a fixed delay, which a loaded machine outlasts. */
+	end = rte_get_tsc_cycles() + 2 * rte_get_tsc_hz();
+	do {
+		rte_delay_ms(5);
+		cr_assert_eq(dp_session_stats_read(dp, 1, &ss), 0);
+	} while ((ss.paths[0].probe_acks < answered[0] || ss.paths[1].probe_acks < answered[1]) &&
+		 rte_get_tsc_cycles() < end);
 	dp_stop(dp);
 
 	for (unsigned p = 0; p < 2; p++) {
