@@ -29,7 +29,7 @@ if [ ! -d "$build" ]; then
 fi
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-read -r -a targets <<<"${FUZZ_TARGETS:-fuzz_gma_decode fuzz_reasm fuzz_mx_ctrl fuzz_cp_msg}"
+read -r -a targets <<<"${FUZZ_TARGETS:-fuzz_gma_decode fuzz_reasm fuzz_mx_ctrl fuzz_cp_msg fuzz_esp_decap}"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mamsgw-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
