@@ -215,9 +215,12 @@ Test(rebind_live, full_notice_ring_is_counted_and_retried, .timeout = 60)
 	struct dp_session_stats ss;
 	struct dp_stats st;
 
+	uint64_t t0;
+
 	world_up(&wd, 2); /* ctrl_ring 2: rings of capacity 1 */
 	ul_send(&wd, 0, 6000, 1);
 	core_expect(&wd, 0, 1);
+	t0 = rte_get_tsc_cycles();
 	ul_send(&wd, 1, 6001, 1);
 	core_expect(&wd, 1, 1);
 	ss = stats_of(&wd);
@@ -232,10 +235,13 @@ Test(rebind_live, full_notice_ring_is_counted_and_retried, .timeout = 60)
 	cr_assert_eq(ss.paths[0].client_port, 6000);
 	cr_assert_eq(ss.paths[1].client_port, 5000, "its notice was lost");
 
-	/* Within the interval nothing is repeated ... */
+	/* Within the interval nothing is repeated (a loaded machine may let
+	 * the interval pass before this PDU: then it may repeat) ... */
 	ul_send(&wd, 1, 6001, 1);
 	core_expect(&wd, 2, 1);
-	cr_assert_eq(dp_stats_of(&wd).rebind_notices + dp_stats_of(&wd).rebind_ring_full, 2);
+	if ((rte_get_tsc_cycles() - t0) * 1000 / rte_get_tsc_hz() < DP_REBIND_NOTE_MS)
+		cr_assert_eq(dp_stats_of(&wd).rebind_notices + dp_stats_of(&wd).rebind_ring_full,
+			     2);
 	/* ... after it, the next PDU repeats the notice. */
 	rte_delay_ms(DP_REBIND_NOTE_MS + 10);
 	ul_send(&wd, 1, 6001, 1);
