@@ -23,6 +23,7 @@
 
 #include "dp_api.h"
 #include "dp_config.h"
+#include "esp_sa.h"
 #include "gma_concat.h"
 #include "gma_frag.h"
 #include "gma_reorder.h"
@@ -65,7 +66,9 @@
 	X(REASM_REJECT, "uplink: fragment refused by reassembly (bounds, duplicate)")      \
 	X(REASM_TIMEOUT, "uplink: fragment of an SDU that timed out")                      \
 	X(CTRL_BAD, "uplink: malformed MX control PDU")                                    \
-	X(CTRL_CONSUMED, "uplink: MX control PDU handled by the gateway (not an error)")
+	X(CTRL_CONSUMED, "uplink: MX control PDU handled by the gateway (not an error)")     \
+	X(ESP_PLAINTEXT, "uplink: plaintext GMA PDU on a path that requires IPsec")        \
+	X(ESP_KEEPALIVE, "uplink: NAT keep-alive (0xFF) on an IPsec path (not an error)")
 
 _Static_assert(DP_API_MAX_PORTS >= DP_MAX_PORTS, "dp_stats.ports must hold every port");
 
@@ -75,7 +78,9 @@ enum dp_drop {
 #undef DP_DROP_ENUM_
 	DP_DROP_GMA_BASE_,
 	/* DP_DROP_GMA_BASE_ + enum gma_err: the GMA decoder's reasons */
-	DP_DROP_MAX = DP_DROP_GMA_BASE_ + GMA_ERR_MAX_,
+	DP_DROP_ESP_BASE_ = DP_DROP_GMA_BASE_ + GMA_ERR_MAX_,
+	/* DP_DROP_ESP_BASE_ + enum esp_err: the ESP library's reasons (esp_err.h) */
+	DP_DROP_MAX = DP_DROP_ESP_BASE_ + ESP_ERR_COUNT,
 };
 
 _Static_assert(DP_DROP_MAX <= DP_API_MAX_DROPS, "dp_stats.drops must hold every reason");
@@ -84,6 +89,16 @@ const char *dp_drop_name(unsigned reason); /* "no_session", "gma_truncated" */
 const char *dp_drop_text(unsigned reason);
 
 /* ---- Sessions ------------------------------------------------------------- */
+
+/* ESP state of one path that the owner writes (docs/ipsec.md): outlives the
+ * versions of the SAs, which point here (esp_sa.next_sn_ext, replay_ext).
+ * out_spi/in_spi: the SAs the counters belong to; an SA with another SPI
+ * (a new SA after an update) restarts them, on the owner. */
+struct dp_path_esp {
+	uint32_t out_spi, in_spi;
+	uint64_t next_sn;
+	struct esp_replay replay;
+};
 
 /* A path as the fast path needs it: built once by the control thread. */
 struct dp_path {
@@ -96,6 +111,12 @@ struct dp_path {
 	bool up;
 	bool resolve;                   /* dst_mac is not static: ask the neighbour table */
 	struct rte_ether_addr src_mac, dst_mac;
+	/* IPsec (NULL: plain UDP).  The SAs are the version's (keys expanded
+	 * by the control thread), their counters the state's (esp_st). */
+	struct esp_sa *esp_out, *esp_in;
+	struct dp_path_esp *esp_st;
+	uint8_t esp_ovh;                /* ESP bytes added to a GMA PDU at most */
+	uint8_t esp_nh;                 /* Next Header of the session's method */
 };
 
 /* Counters and measurements of one path; written by the owner only. */
@@ -119,6 +140,7 @@ struct dp_path_state {
 	 * control thread about one (0: never). */
 	uint64_t ul_rebound;
 	uint64_t rebind_note_ms;
+	struct dp_path_esp esp;     /* IPsec counters (owner) */
 };
 
 /* At most one endpoint notice per path this often (dp_ul_rebound). */
@@ -184,6 +206,7 @@ struct dp_session {
 	struct gma_tft tft[DP_MAX_FLOWS];      /* cfg.flows[i].tft, contiguous for classify */
 	int steer_rc[DP_MAX_FLOWS];            /* 0, or no path up (-GMA_ERR_NOSPACE) */
 	struct dp_session_state *st;
+	struct esp_sa *esp_sas;                /* this version's SAs (2 per IPsec path), or NULL */
 };
 
 /* ---- Neighbours (dp_neigh.c) ------------------------------------------------ */
@@ -272,6 +295,17 @@ struct dp_txbuf {
 	struct rte_mbuf *pkts[DP_BURST_MAX * 2];
 };
 
+/* ESP packets of one burst, processed together at its end (dp_esp.c). */
+#define DP_ESP_Q 128u
+struct dp_esp_q {
+	unsigned n;
+	struct rte_mbuf *m[DP_ESP_Q];
+	const struct dp_path *p[DP_ESP_Q];     /* downlink: the path (version's) */
+	const struct dp_session *s[DP_ESP_Q];  /* uplink: the session version */
+	uint8_t pi[DP_ESP_Q];
+	struct esp_op ops[DP_ESP_Q];
+};
+
 struct dp_worker_stats {
 	uint64_t drops[DP_DROP_MAX];
 	uint64_t port_drops[DP_MAX_PORTS][DP_DROP_MAX]; /* by input port (TX full: output) */
@@ -309,6 +343,8 @@ struct dp_worker {
 	unsigned n_pending;                /* worker */
 	struct dp_flow_state **pending;    /* worker: flows holding packets */
 	struct dp_worker_stats stats;      /* worker writes; control sums */
+	IMB_MGR *mb;                       /* worker: IPsec-MB manager (control allocates) */
+	struct dp_esp_q *esp_out, *esp_in; /* worker: ESP ops of the current burst */
 } __rte_cache_aligned;
 
 /* Control -> worker messages, fixed size, from dp_ctx.msg_pool. */
@@ -350,6 +386,9 @@ struct dp_ctx {
 	struct rte_hash *dl_hash;        /* anchor IPv4 (be32) -> dp_session*; lock-free readers */
 	struct rte_hash *ul_hash;        /* dp_ul_key -> dp_session* */
 	struct rte_hash *id_hash;        /* session id -> dp_session* (control only) */
+	struct rte_hash *esp_hash;       /* inbound SPI (host order) -> dp_session* | path index */
+	atomic_uint n_esp_in;            /* inbound SAs published (0: no SPI lookup) */
+	IMB_MGR *ctl_mb;                 /* control: expands SA keys */
 	struct rte_rcu_qsbr *rcu;
 	struct rte_ring *retired;        /* owners -> control: states safe to free */
 	struct rte_ring *rebind;         /* owners -> control: struct dp_rebind elements */
@@ -487,9 +526,38 @@ struct dp_neigh_info {
 };
 unsigned dp_neigh_list(struct dp_ctx *dp, struct dp_neigh_info *out, unsigned max);
 
+/* dp_esp.c */
+int dp_esp_build(struct dp_ctx *dp, struct dp_session *s, const struct dp_session *old);
+void dp_esp_free(struct dp_session *s);
+int dp_esp_workers_init(struct dp_ctx *dp);
+void dp_esp_workers_free(struct dp_ctx *dp);
+/* Downlink: the frame m (outer headers + GMA PDU) of IPsec path p, queued
+ * for ESP and sent by dp_esp_flush. */
+void dp_esp_out(struct dp_worker *w, const struct dp_path *p, struct rte_mbuf *m);
+/* Uplink: an access frame whose tuple named path pi of s (s NULL, pi -1:
+ * no path).  0: not ESP, go on as before; 1: ESP for path *path of *sp
+ * (then dp_esp_in on its owner); -1: dropped and counted. */
+int dp_esp_ul_classify(struct dp_worker *w, struct rte_mbuf *m, struct dp_session *s, int pi,
+		       struct dp_session **sp, unsigned *path);
+void dp_esp_in(struct dp_worker *w, const struct dp_session *s, unsigned pi, struct rte_mbuf *m);
+void dp_esp_flush(struct dp_worker *w);
+
+static inline void dp_path_tx_plain(struct dp_worker *w, const struct dp_path *p,
+				    struct rte_mbuf *m)
+{
+	if (likely(!p->resolve))
+		dp_tx_enqueue(w, p->port_idx, m);
+	else
+		dp_neigh_tx(w, p->port_idx, p->client_ip, m);
+}
+
 /* A downlink frame on path p. */
 static inline void dp_path_tx(struct dp_worker *w, const struct dp_path *p, struct rte_mbuf *m)
 {
+	if (unlikely(p->esp_out != NULL)) {
+		dp_esp_out(w, p, m);
+		return;
+	}
 	if (likely(!p->resolve))
 		dp_tx_enqueue(w, p->port_idx, m);
 	else

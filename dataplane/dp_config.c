@@ -126,8 +126,10 @@ static const char *const session_keys[] = {
 	NULL,
 };
 static const char *const path_keys[] = {
-	"conn_id", "port", "client_ip", "client_port", "gw_port", "mtu", "up", NULL,
+	"conn_id", "port", "client_ip", "client_port", "gw_port", "mtu", "up", "ipsec", NULL,
 };
+static const char *const ipsec_keys[] = { "suite", "esn", "replay_window", "out", "in", NULL };
+static const char *const ipsec_sa_keys[] = { "spi", "key", "salt", "auth_key", NULL };
 static const char *const flow_keys[] = { "flow_id", "match", "steering", NULL };
 static const char *const match_keys[] = {
 	"remote_ip", "local_ip", "remote_ports", "local_ports", "proto", "dscp", NULL,
@@ -389,6 +391,117 @@ static int parse_ports(struct cfg_parser *p, const json_t *root, struct dp_confi
 
 /* ---- Sessions: paths ----------------------------------------------------- */
 
+/* ESP suites (enum esp_suite in dataplane/esp/esp_sa.h; the library's names
+ * and short aliases) and their key lengths (docs/ipsec.md, Suites). */
+static const struct cfg_name ipsec_suites[] = {
+	{ "aes128gcm", 1 }, { "aes256gcm", 2 }, { "aes128cbc-sha256", 3 },
+	{ "aes256cbc-sha256", 4 }, { "aes128-gcm16", 1 }, { "aes256-gcm16", 2 },
+	{ "aes128-cbc-hmac-sha256-128", 3 }, { "aes256-cbc-hmac-sha256-128", 4 },
+	{ NULL, 0 },
+};
+#define CFG_SPI_MIN 256u           /* 0..255 reserved (RFC 4303 2.1) */
+#define CFG_SPI_STATIC_END 0x80000000u /* derived SPIs have the top bit set */
+
+/* Optional hex string of exactly `want` bytes (0: absent is an error if required). */
+static int get_hex(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
+		   bool required, size_t want, uint8_t *out)
+{
+	const char *s;
+	int rc = cfg_get_str(p, o, path, key, required, &s);
+	size_t n;
+
+	if (rc <= 0)
+		return rc < 0 ? -1 : 0;
+	n = strlen(s);
+	if (n != 2 * want)
+		return cfg_fail(p, path, key, "want %zu hex digits (%zu bytes), got %zu characters",
+				2 * want, want, n);
+	for (size_t i = 0; i < want; i++) {
+		unsigned v = 0;
+
+		for (unsigned k = 0; k < 2; k++) {
+			char ch = s[2 * i + k];
+			unsigned d = ch >= '0' && ch <= '9'   ? (unsigned)(ch - '0')
+				     : ch >= 'a' && ch <= 'f' ? (unsigned)(ch - 'a' + 10)
+				     : ch >= 'A' && ch <= 'F' ? (unsigned)(ch - 'A' + 10)
+							      : 16u;
+
+			if (d == 16u)
+				return cfg_fail(p, path, key, "character %zu is not a hex digit",
+						2 * i + k);
+			v = v << 4 | d;
+		}
+		out[i] = (uint8_t)v;
+	}
+	return 1;
+}
+
+/* One static SA: "spi", "key" and, per suite, "salt" (GCM) or "auth_key" (CBC). */
+static int parse_ipsec_sa(struct cfg_parser *p, const json_t *o, const char *path,
+			  unsigned suite, struct dp_ipsec_sa_cfg *sa)
+{
+	bool gcm = suite == 1 || suite == 2;
+	size_t klen = suite == 1 || suite == 3 ? 16 : 32;
+
+	if (!json_is_object(o))
+		return cfg_fail(p, path, NULL, "expected an object, got %s", cfg_type_name(o));
+	if (cfg_check_object(p, o, path, ipsec_sa_keys) ||
+	    cfg_get_u32(p, o, path, "spi", true, CFG_SPI_MIN, CFG_SPI_STATIC_END - 1u, &sa->spi) ||
+	    get_hex(p, o, path, "key", true, klen, sa->keymat) < 0)
+		return -1;
+	if (gcm) {
+		if (json_object_get(o, "auth_key") != NULL)
+			return cfg_fail(p, path, "auth_key", "only for the CBC suites (GCM has a salt)");
+		if (get_hex(p, o, path, "salt", true, 4, sa->keymat + klen) < 0)
+			return -1;
+		sa->keymat_len = (uint8_t)(klen + 4);
+	} else {
+		if (json_object_get(o, "salt") != NULL)
+			return cfg_fail(p, path, "salt", "only for the GCM suites (CBC has an auth_key)");
+		if (get_hex(p, o, path, "auth_key", true, 32, sa->keymat + klen) < 0)
+			return -1;
+		sa->keymat_len = (uint8_t)(klen + 32);
+	}
+	return 0;
+}
+
+/* Optional "ipsec" of a path: the IPsec adaptation with two static SAs. */
+static int parse_ipsec(struct cfg_parser *p, const json_t *o, const char *path,
+		       struct dp_ipsec_cfg *ic)
+{
+	const json_t *v;
+	char sub[CFG_PATH_LEN];
+	int suite = 0;
+	int rc = cfg_field(p, o, path, "ipsec", false, &v);
+
+	if (rc <= 0)
+		return rc < 0 ? -1 : 0;
+	cfg_subpath(sub, "%s.ipsec", path);
+	if (!json_is_object(v))
+		return cfg_fail(p, path, "ipsec", "expected an object, got %s", cfg_type_name(v));
+	memset(ic, 0, sizeof(*ic));
+	ic->replay_window = 1024;
+	if (cfg_check_object(p, v, sub, ipsec_keys) ||
+	    cfg_get_name(p, v, sub, "suite", true, ipsec_suites, &suite) ||
+	    cfg_get_bool(p, v, sub, "esn", &ic->esn) ||
+	    cfg_get_pow2(p, v, sub, "replay_window", 32, 4096, NULL, &ic->replay_window))
+		return -1;
+	ic->suite = (uint8_t)suite;
+	if (cfg_field(p, v, sub, "out", true, &o) <= 0)
+		return -1;
+	cfg_subpath(sub, "%s.ipsec.out", path);
+	if (parse_ipsec_sa(p, o, sub, ic->suite, &ic->out))
+		return -1;
+	cfg_subpath(sub, "%s.ipsec", path);
+	if (cfg_field(p, v, sub, "in", true, &o) <= 0)
+		return -1;
+	cfg_subpath(sub, "%s.ipsec.in", path);
+	if (parse_ipsec_sa(p, o, sub, ic->suite, &ic->in))
+		return -1;
+	ic->enabled = true;
+	return 0;
+}
+
 static int parse_path(struct cfg_parser *p, const json_t *o, const char *path,
 		      const struct dp_config *c, struct dp_path_cfg *pc)
 {
@@ -416,7 +529,7 @@ static int parse_path(struct cfg_parser *p, const json_t *o, const char *path,
 	    cfg_get_u16(p, o, path, "client_port", true, 1, UINT16_MAX, &pc->client_port) ||
 	    cfg_get_u16(p, o, path, "gw_port", false, 1, UINT16_MAX, &pc->gw_port) ||
 	    cfg_get_u16(p, o, path, "mtu", false, CFG_MIN_MTU, CFG_MAX_MTU, &pc->mtu) ||
-	    cfg_get_bool(p, o, path, "up", &pc->up))
+	    cfg_get_bool(p, o, path, "up", &pc->up) || parse_ipsec(p, o, path, &pc->ipsec))
 		return -1;
 	for (unsigned i = 0; i < port->n_gma_ports; i++)
 		if (port->gma_ports[i] == pc->gw_port)
@@ -736,6 +849,30 @@ static int check_tuple(struct cfg_parser *p, const struct dp_config *c, unsigned
 	return 0;
 }
 
+/* The gateway finds an inbound SA by its SPI alone: unique over all paths. */
+static int check_spi(struct cfg_parser *p, const struct dp_config *c, unsigned si, unsigned pi)
+{
+	const struct dp_path_cfg *a = &c->sessions[si].paths[pi];
+	char sub[CFG_PATH_LEN];
+
+	if (!a->ipsec.enabled)
+		return 0;
+	for (unsigned s = 0; s <= si; s++) {
+		const struct dp_session_cfg *o = &c->sessions[s];
+
+		for (unsigned i = 0; i < (s == si ? pi : o->n_paths); i++) {
+			const struct dp_path_cfg *b = &o->paths[i];
+
+			if (!b->ipsec.enabled || b->ipsec.in.spi != a->ipsec.in.spi)
+				continue;
+			cfg_subpath(sub, "sessions[%u].paths[%u].ipsec.in", si, pi);
+			return cfg_fail(p, sub, "spi", "0x%08x is already the inbound SPI of "
+					"sessions[%u].paths[%u]", a->ipsec.in.spi, s, i);
+		}
+	}
+	return 0;
+}
+
 static int parse_sessions(struct cfg_parser *p, const json_t *root, struct dp_config *c)
 {
 	char sp[CFG_PATH_LEN], ip[16];
@@ -760,7 +897,7 @@ static int parse_sessions(struct cfg_parser *p, const json_t *root, struct dp_co
 						cfg_ipv4_str(ip, s->anchor_ip), j);
 		}
 		for (unsigned k = 0; k < s->n_paths; k++)
-			if (check_tuple(p, c, (unsigned)i, k))
+			if (check_tuple(p, c, (unsigned)i, k) || check_spi(p, c, (unsigned)i, k))
 				return -1;
 		c->n_sessions = (uint16_t)(i + 1);
 	}

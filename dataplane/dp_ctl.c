@@ -52,6 +52,10 @@ int dp_tables_init(struct dp_ctx *dp)
 			      true);
 	if (rc == 0)
 		rc = hash_new(&dp->id_hash, "mamsgw_id", 2 * n, sizeof(uint32_t), false);
+	if (rc == 0)
+		rc = hash_new(&dp->esp_hash, "mamsgw_esp", n * DP_MAX_PATHS, sizeof(uint32_t), true);
+	if (rc == 0)
+		rc = dp_esp_workers_init(dp);
 	if (rc < 0)
 		return rc;
 
@@ -105,6 +109,20 @@ static struct dp_ul_key ul_key(const struct dp_path *p)
 	k.client_port = p->client_port;
 	k.port_id = p->port_id;
 	return k;
+}
+
+/* A version no worker can hold any more (after a grace period). */
+static void version_free(struct dp_session *s)
+{
+	if (s == NULL)
+		return;
+	dp_esp_free(s);
+	rte_free(s);
+}
+
+static inline void *esp_ref(const struct dp_session *s, unsigned pi)
+{
+	return (void *)((uintptr_t)s | pi); /* versions are cache-line aligned */
 }
 
 static void state_free(struct dp_session_state *st)
@@ -192,9 +210,11 @@ static bool tft_is_any(const struct gma_tft *t)
 
 /* A new version of a session from cfg (validated here: the API is public). */
 static int session_build(struct dp_ctx *dp, const struct dp_session_cfg *cfg,
-			 struct dp_session_state *st, struct dp_session **out)
+			 struct dp_session_state *st, const struct dp_session *old,
+			 struct dp_session **out)
 {
 	struct dp_session *s;
+	int rc;
 
 	if (cfg->n_paths == 0 || cfg->n_paths > DP_MAX_PATHS || cfg->n_flows == 0 ||
 	    cfg->n_flows > DP_MAX_FLOWS || cfg->id == 0 ||
@@ -244,6 +264,11 @@ static int session_build(struct dp_ctx *dp, const struct dp_session_cfg *cfg,
 		}
 	}
 	steer_build(s);
+	rc = dp_esp_build(dp, s, old);
+	if (rc < 0) {
+		rte_free(s);
+		return rc;
+	}
 	*out = s;
 	return 0;
 }
@@ -260,18 +285,44 @@ static int session_publish_keys(struct dp_ctx *dp, struct dp_session *s)
 
 		rc = rte_hash_add_key_data(dp->ul_hash, &k, s);
 	}
+	for (unsigned i = 0; rc == 0 && i < s->cfg.n_paths; i++) {
+		uint32_t spi = s->paths[i].esp_in != NULL ? s->paths[i].esp_in->spi : 0;
+
+		if (spi != 0)
+			rc = rte_hash_add_key_data(dp->esp_hash, &spi, esp_ref(s, i));
+	}
 	if (rc == 0)
 		rc = rte_hash_add_key_data(dp->id_hash, &s->cfg.id, s);
+	atomic_store_explicit(&dp->n_esp_in, (unsigned)rte_hash_count(dp->esp_hash),
+			      memory_order_relaxed);
 	return rc < 0 ? rc : 0;
 }
 
 /* Delete the keys of `old` that `keep` (may be NULL) does not use. */
 static void session_unpublish_keys(struct dp_ctx *dp, const struct dp_session *old,
 				   const struct dp_session *keep, int32_t *pos, unsigned *n_pos,
-				   int32_t *ulpos, unsigned *n_ulpos)
+				   int32_t *ulpos, unsigned *n_ulpos, int32_t *espos,
+				   unsigned *n_espos)
 {
 	rte_be32_t anchor = rte_cpu_to_be_32(old->cfg.anchor_ip);
 	int32_t p;
+
+	for (unsigned i = 0; i < old->cfg.n_paths; i++) {
+		uint32_t spi = old->paths[i].esp_in != NULL ? old->paths[i].esp_in->spi : 0;
+		bool kept = false;
+
+		if (spi == 0)
+			continue;
+		for (unsigned j = 0; keep != NULL && j < keep->cfg.n_paths; j++)
+			kept |= keep->paths[j].esp_in != NULL && keep->paths[j].esp_in->spi == spi;
+		if (!kept) {
+			p = rte_hash_del_key(dp->esp_hash, &spi);
+			if (p >= 0)
+				espos[(*n_espos)++] = p;
+		}
+	}
+	atomic_store_explicit(&dp->n_esp_in, (unsigned)rte_hash_count(dp->esp_hash),
+			      memory_order_relaxed);
 
 	if (keep == NULL || keep->cfg.anchor_ip != old->cfg.anchor_ip) {
 		p = rte_hash_del_key(dp->dl_hash, &anchor);
@@ -317,14 +368,26 @@ static int keys_conflict(struct dp_ctx *dp, const struct dp_session *s)
 		    ((struct dp_session *)d)->cfg.id != s->cfg.id)
 			return -EEXIST;
 	}
+	for (unsigned i = 0; i < s->cfg.n_paths; i++) {
+		uint32_t spi = s->paths[i].esp_in != NULL ? s->paths[i].esp_in->spi : 0;
+
+		if (spi == 0)
+			continue;
+		for (unsigned j = 0; j < i; j++)
+			if (s->paths[j].esp_in != NULL && s->paths[j].esp_in->spi == spi)
+				return -EINVAL;
+		if (rte_hash_lookup_data(dp->esp_hash, &spi, &d) >= 0 &&
+		    ((struct dp_session *)((uintptr_t)d & ~(uintptr_t)7u))->cfg.id != s->cfg.id)
+			return -EEXIST;
+	}
 	return 0;
 }
 
 /* Publish `s` in place of `old` (NULL for a new session), then reclaim. */
 static int session_swap(struct dp_ctx *dp, struct dp_session *old, struct dp_session *s)
 {
-	int32_t pos[1], ulpos[DP_MAX_PATHS];
-	unsigned n_pos = 0, n_ulpos = 0;
+	int32_t pos[1], ulpos[DP_MAX_PATHS], espos[DP_MAX_PATHS];
+	unsigned n_pos = 0, n_ulpos = 0, n_espos = 0;
 	int rc;
 
 	rc = keys_conflict(dp, s);
@@ -333,10 +396,12 @@ static int session_swap(struct dp_ctx *dp, struct dp_session *old, struct dp_ses
 	/* Remove old keys first so that the table never holds both versions'
 	 * distinct keys beyond its size; kept keys are swapped in place. */
 	if (old != NULL)
-		session_unpublish_keys(dp, old, s, pos, &n_pos, ulpos, &n_ulpos);
+		session_unpublish_keys(dp, old, s, pos, &n_pos, ulpos, &n_ulpos, espos,
+				       &n_espos);
 	rc = session_publish_keys(dp, s);
 	if (rc < 0 && old == NULL) {
-		session_unpublish_keys(dp, s, NULL, pos, &n_pos, ulpos, &n_ulpos);
+		session_unpublish_keys(dp, s, NULL, pos, &n_pos, ulpos, &n_ulpos, espos,
+				       &n_espos);
 		rte_hash_del_key(dp->id_hash, &s->cfg.id);
 	}
 	grace_period(dp);
@@ -344,8 +409,10 @@ static int session_swap(struct dp_ctx *dp, struct dp_session *old, struct dp_ses
 		rte_hash_free_key_with_position(dp->dl_hash, pos[i]);
 	for (unsigned i = 0; i < n_ulpos; i++)
 		rte_hash_free_key_with_position(dp->ul_hash, ulpos[i]);
+	for (unsigned i = 0; i < n_espos; i++)
+		rte_hash_free_key_with_position(dp->esp_hash, espos[i]);
 	if (old != NULL)
-		rte_free(old);
+		version_free(old);
 	return rc;
 }
 
@@ -367,7 +434,7 @@ static int session_add(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
 		return -ENOMEM;
 	rc = state_grow(dp, st, cfg->n_flows);
 	if (rc == 0)
-		rc = session_build(dp, cfg, st, &s);
+		rc = session_build(dp, cfg, st, NULL, &s);
 	if (rc == 0)
 		st->owner = s->owner;
 	if (rc < 0) {
@@ -377,7 +444,7 @@ static int session_add(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
 	reorder_paths_sync(s);
 	rc = session_swap(dp, NULL, s);
 	if (rc < 0) {
-		rte_free(s);
+		version_free(s);
 		state_free(st);
 		return rc;
 	}
@@ -400,13 +467,13 @@ static int session_update(struct dp_ctx *dp, const struct dp_session_cfg *cfg)
 	was_client = old->cfg.ul_match_client;
 	rc = state_grow(dp, old->st, cfg->n_flows);
 	if (rc == 0)
-		rc = session_build(dp, cfg, old->st, &s);
+		rc = session_build(dp, cfg, old->st, old, &s);
 	if (rc < 0)
 		return rc;
 	s->owner = old->owner; /* the state stays with its worker */
 	rc = session_swap(dp, old, s);
 	if (rc < 0) {
-		rte_free(s);
+		version_free(s);
 		return rc;
 	}
 	if (cfg->ul_match_client && !was_client)
@@ -466,8 +533,8 @@ static int path_set(struct dp_ctx *dp, uint32_t session_id, uint8_t conn_id, boo
 static int session_remove(struct dp_ctx *dp, uint32_t session_id)
 {
 	struct dp_session *s = session_find(dp, session_id);
-	int32_t pos[1], ulpos[DP_MAX_PATHS];
-	unsigned n_pos = 0, n_ulpos = 0;
+	int32_t pos[1], ulpos[DP_MAX_PATHS], espos[DP_MAX_PATHS];
+	unsigned n_pos = 0, n_ulpos = 0, n_espos = 0;
 	struct dp_session_state *st;
 
 	if (s == NULL)
@@ -475,14 +542,16 @@ static int session_remove(struct dp_ctx *dp, uint32_t session_id)
 	st = s->st;
 	if (s->cfg.ul_match_client)
 		atomic_fetch_sub_explicit(&dp->n_match_client, 1, memory_order_relaxed);
-	session_unpublish_keys(dp, s, NULL, pos, &n_pos, ulpos, &n_ulpos);
+	session_unpublish_keys(dp, s, NULL, pos, &n_pos, ulpos, &n_ulpos, espos, &n_espos);
 	rte_hash_del_key(dp->id_hash, &session_id);
 	grace_period(dp);
 	for (unsigned i = 0; i < n_pos; i++)
 		rte_hash_free_key_with_position(dp->dl_hash, pos[i]);
 	for (unsigned i = 0; i < n_ulpos; i++)
 		rte_hash_free_key_with_position(dp->ul_hash, ulpos[i]);
-	rte_free(s);
+	for (unsigned i = 0; i < n_espos; i++)
+		rte_hash_free_key_with_position(dp->esp_hash, espos[i]);
+	version_free(s);
 	/* No worker can find the session any more, but its owner may still
 	 * hold packets in its windows and list its flows as pending: the owner
 	 * delivers what it holds and hands the state back (dp_ctl_reclaim). */
@@ -770,9 +839,11 @@ void dp_tables_free(struct dp_ctx *dp)
 		struct dp_session *s = data;
 
 		state_free(s->st);
-		rte_free(s);
+		version_free(s);
 	}
 	rte_hash_free(dp->dl_hash);
+	rte_hash_free(dp->esp_hash);
+	dp_esp_workers_free(dp);
 	rte_hash_free(dp->ul_hash);
 	rte_hash_free(dp->id_hash);
 	dp_neigh_free(dp);

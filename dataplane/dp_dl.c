@@ -188,14 +188,16 @@ void dp_dl_send(struct dp_worker *w, const struct dp_session *s, unsigned pi,
 	struct gma_frag_plan plan;
 	int rc;
 
-	if (sdu_len + gma_overhead(meth, f->flags) + DP_OUTER_LEN - RTE_ETHER_HDR_LEN <= p->mtu) {
+	/* The path MTU is the outer packet's: ESP adds up to esp_ovh bytes. */
+	if (sdu_len + gma_overhead(meth, f->flags) + DP_OUTER_LEN - RTE_ETHER_HDR_LEN + p->esp_ovh <=
+	    p->mtu) {
 		dp_dl_send_whole(w, p, ps, meth, fs != NULL ? &fs->dl_dsn[pi] : NULL, f, m);
 		return;
 	}
 
 	/* Larger than the path MTU: fragment (RFC 9188 5), copying into new mbufs. */
 	rc = s->cfg.fragment ? gma_frag_plan(meth, rte_pktmbuf_mtod(m, uint8_t *), sdu_len, p->mtu,
-					     DP_OUTER_LEN - RTE_ETHER_HDR_LEN, f->flags, &plan)
+					     DP_OUTER_LEN - RTE_ETHER_HDR_LEN + p->esp_ovh, f->flags, &plan)
 			     : -GMA_ERR_MTU;
 	if (rc < 0) {
 		dp_drop_p(w, s->st, pi, m, DP_DROP_TOO_BIG);
@@ -282,7 +284,9 @@ void dp_dl_packet(struct dp_worker *w, const struct dp_session *s, struct rte_mb
 	 * duplicated flow is never concatenated: it is steered for latency, and
 	 * a PDU is per path. */
 	if (unlikely(s->cfg.concat || fs->cc.n != 0)) {
-		if (s->cfg.concat && s->steer[fi].mode != GMA_STEER_DUPLICATE) {
+		/* Not on IPsec paths: held SDUs outlive the version's SAs. */
+		if (s->cfg.concat && s->steer[fi].mode != GMA_STEER_DUPLICATE &&
+		    s->paths[paths[0]].esp_out == NULL) {
 			f.conn_id = s->paths[paths[0]].conn_id & 0x0F;
 			dp_concat_sdu(w, s, paths[0], fs, &f, m);
 			return;

@@ -37,6 +37,8 @@ static void names_init(void)
 
 		if (r < DP_DROP_GMA_BASE_)
 			snprintf(o, sizeof(lower_names[r]), "%s", drop_names[r]);
+		else if (r >= DP_DROP_ESP_BASE_)
+			snprintf(o, sizeof(lower_names[r]), "%s", esp_err_name(r - DP_DROP_ESP_BASE_));
 		else
 			snprintf(o, sizeof(lower_names[r]), "gma_%s", gma_errname((int)(r - DP_DROP_GMA_BASE_)));
 		for (; *o; o++)
@@ -54,7 +56,9 @@ const char *dp_drop_text(unsigned reason)
 {
 	if (reason < DP_DROP_GMA_BASE_)
 		return drop_texts[reason];
-	return reason < DP_DROP_MAX ? gma_strerror((int)(reason - DP_DROP_GMA_BASE_)) : "unknown";
+	if (reason >= DP_DROP_ESP_BASE_)
+		return reason < DP_DROP_MAX ? "ESP (docs/ipsec.md, failure reasons)" : "unknown";
+	return gma_strerror((int)(reason - DP_DROP_GMA_BASE_));
 }
 
 void dp_stats_sum(const struct dp_ctx *dp, struct dp_worker_stats *out)

@@ -240,7 +240,7 @@ static void burst_run(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n,
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct dp_session *s;
-		bool rebound = false;
+		bool rebound = false, esp = false;
 		unsigned pi = 0;
 
 		if (i + DP_PREFETCH_AHEAD < n)
@@ -255,8 +255,16 @@ static void burst_run(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n,
 				continue;
 			}
 		} else {
+			int e;
+
 			s = b.us[b.key[i]];
-			if (s != NULL && b.upath[b.key[i]] >= 0) {
+			/* IPsec paths: the SPI names session and path (dp_esp.c). */
+			e = dp_esp_ul_classify(w, m, s, s != NULL ? b.upath[b.key[i]] : -1, &s, &pi);
+			if (e < 0)
+				continue;
+			if (e > 0) {
+				esp = true;
+			} else if (s != NULL && b.upath[b.key[i]] >= 0) {
 				pi = (unsigned)b.upath[b.key[i]];
 			} else if (s != NULL) {
 				dp_drop(w, m, DP_DROP_UNKNOWN_CLIENT);
@@ -266,6 +274,11 @@ static void burst_run(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n,
 				s = dp_ul_by_client(w, m, b.port_idx[i], &pi);
 				if (s == NULL)
 					continue;
+				if (s->paths[pi].esp_in != NULL) {
+					/* A path with IPsec never takes plaintext. */
+					dp_drop_p(w, s->st, pi, m, DP_DROP_ESP_PLAINTEXT);
+					continue;
+				}
 				rebound = true;
 			}
 		}
@@ -282,10 +295,16 @@ static void burst_run(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n,
 			dp_dl_packet(w, s, m);
 			continue;
 		}
+		if (esp) {
+			dp_esp_in(w, s, pi, m);
+			continue;
+		}
 		if (unlikely(rebound))
 			dp_ul_rebound(w, s, pi, m);
 		dp_ul_packet(w, s, pi, m);
 	}
+	/* The burst's ESP jobs, while its session versions are still held. */
+	dp_esp_flush(w);
 }
 
 /*
@@ -341,6 +360,7 @@ void dp_worker_poll(struct dp_worker *w)
 
 	for (unsigned i = 0; i < 4 && rte_ring_dequeue(w->ctrl, &msg) == 0; i++)
 		dp_ctrl_msg(w, msg);
+	dp_esp_flush(w); /* probes sent on IPsec paths */
 
 	n = rte_ring_dequeue_burst(w->handoff, (void **)pkts, burst, NULL);
 	w->stats.handoff_in += n;
@@ -363,6 +383,7 @@ void dp_worker_poll(struct dp_worker *w)
 		dp_concat_poll(w);
 	if (unlikely(w->n_wait > 0))
 		dp_arp_wait_poll(w);
+	dp_esp_flush(w);
 	for (uint8_t p = 0; p < dp->cfg.n_ports; p++)
 		tx_flush(w, p);
 }
@@ -384,6 +405,7 @@ void dp_worker_drain(struct dp_worker *w)
 		w->pending[k]->pending = false;
 	}
 	w->n_pending = 0;
+	dp_esp_flush(w);
 	dp_arp_wait_drain(w); /* what still waits for ARP is counted lost */
 	for (uint8_t p = 0; p < w->dp->cfg.n_ports; p++)
 		tx_flush(w, p);

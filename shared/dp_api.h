@@ -25,6 +25,29 @@
 #define DP_MAX_PATHS GMA_STEER_MAX_PATHS /* delivery connections per session */
 #define DP_MAX_FLOWS 8u
 
+/*
+ * ESP (RFC 4303 in UDP, RFC 3948) on one delivery connection: the IPsec
+ * adaptation (docs/ipsec.md).  Values of `suite` are the ESP library's
+ * enum esp_suite (1 AES-128-GCM, 2 AES-256-GCM, 3 AES-128-CBC + HMAC-SHA-256-128,
+ * 4 AES-256-CBC + HMAC-SHA-256-128); this header stays free of it.
+ */
+#define DP_IPSEC_KEYMAT_MAX 64u /* AES-256 key + HMAC-SHA-256 key */
+
+struct dp_ipsec_sa_cfg {
+	uint32_t spi;                          /* >= 256; static SAs < 0x80000000 */
+	uint8_t keymat_len;                    /* the suite's length (docs/ipsec.md, Suites) */
+	uint8_t keymat[DP_IPSEC_KEYMAT_MAX];   /* GCM: key || salt; CBC: enc key || auth key */
+};
+
+struct dp_ipsec_cfg {
+	bool enabled;                /* false: plain UDP adaptation (the rest is ignored) */
+	uint8_t suite;               /* enum esp_suite */
+	bool esn;                    /* 64-bit extended sequence numbers, both SAs */
+	uint32_t replay_window;      /* inbound: power of 2, 32..4096; 0 = 1024 */
+	struct dp_ipsec_sa_cfg out;  /* downlink: the gateway's outbound SA */
+	struct dp_ipsec_sa_cfg in;   /* uplink: the gateway's inbound SA (SPI unique) */
+};
+
 /* One delivery connection of a session (RFC 8743: an access path). */
 struct dp_path_cfg {
 	uint8_t conn_id;      /* MAMS connection ID, 0..15 (GMA Connection ID, low nibble) */
@@ -34,6 +57,12 @@ struct dp_path_cfg {
 	uint16_t gw_port;     /* gateway's GMA UDP port on that access port */
 	uint16_t mtu;         /* largest IP packet on this path, outer headers included */
 	bool up;
+	/* IPsec adaptation: with it the path never carries plaintext.  An
+	 * update may add it to a path, keep a path's SAs (same SPIs and keys:
+	 * the SN counter and replay window continue) or replace both SAs with
+	 * new SPIs and a new outbound key (counters restart); anything else,
+	 * removing it included, is -EINVAL. */
+	struct dp_ipsec_cfg ipsec;
 };
 
 /* One flow: how to recognise its downlink packets and where to send them. */
@@ -86,7 +115,7 @@ int dp_path_set(struct dp_ctx *dp, uint32_t session_id, uint8_t conn_id, bool up
 
 #define DP_API_MAX_PORTS 8u
 #define DP_API_MAX_WORKERS 16u
-#define DP_API_MAX_DROPS 64u
+#define DP_API_MAX_DROPS 96u
 
 struct dp_port_counters {
 	char name[32];

@@ -130,14 +130,14 @@ static enum esp_err prep_encap(struct esp_op *op, IMB_JOB *job)
 		return ESP_WRONG_SA;
 	if (len > ESP_MAX_PAYLOAD)
 		return ESP_TOO_BIG;
-	sn = sa->next_sn;
+	sn = *esp_sa_sn(sa);
 	if (sa->esn ? sn == 0 : sn > UINT32_MAX)
 		return ESP_SN_EXHAUSTED; /* RFC 4303 3.3.3: never cycle; rekey */
 	pad = (sa->align - (len + 2u) % sa->align) % sa->align;
 	ct_len = len + pad + 2u;
 	if ((uint64_t)hdr + ct_len + ESP_ICV_LEN > op->room)
 		return ESP_NO_ROOM;
-	sa->next_sn = sn + 1u;
+	*esp_sa_sn(sa) = sn + 1u;
 	op->sn = sn;
 
 	put32(op->esp, sa->spi);
@@ -185,7 +185,7 @@ static enum esp_err prep_decap(struct esp_op *op, IMB_JOB *job)
 	ct_len = op->len - hdr - ESP_ICV_LEN;
 	if (ct_len % sa->align != 0)
 		return ESP_BAD_LEN;
-	switch (esp_replay_check(&sa->replay, get32(op->esp + 4), &op->sn)) {
+	switch (esp_replay_check(esp_sa_replay(sa), get32(op->esp + 4), &op->sn)) {
 	case ESP_REPLAY_OK:
 		break;
 	case ESP_REPLAY_DUP:
@@ -230,7 +230,7 @@ static void done_decap(IMB_JOB *job)
 		return;
 	}
 	/* Authentic: now the window may move (RFC 4303 3.4.3). */
-	switch (esp_replay_update(&sa->replay, op->sn)) {
+	switch (esp_replay_update(esp_sa_replay(sa), op->sn)) {
 	case ESP_REPLAY_OK:
 		break;
 	case ESP_REPLAY_DUP:

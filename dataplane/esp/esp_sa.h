@@ -84,6 +84,12 @@ struct esp_sa {
 	/* Owner worker writes. */
 	uint64_t next_sn;        /* outbound: SN of the next packet */
 	struct esp_replay replay; /* inbound */
+	/* Optional, set by the caller after esp_sa_init(): the SN counter and
+	 * the replay window kept elsewhere (the data plane keeps them in the
+	 * owner's session state, so that they outlive a version of the SA).
+	 * NULL: next_sn and replay above. */
+	uint64_t *next_sn_ext;
+	struct esp_replay *replay_ext;
 	alignas(64) union esp_sa_keys k;
 };
 
@@ -95,6 +101,16 @@ const char *esp_suite_name(enum esp_suite suite);
 int esp_sa_init(struct esp_sa *sa, IMB_MGR *mgr, const struct esp_sa_cfg *cfg);
 /* Overwrite the keys (and everything else) with zeros. */
 void esp_sa_wipe(struct esp_sa *sa);
+
+static inline uint64_t *esp_sa_sn(struct esp_sa *sa)
+{
+	return sa->next_sn_ext != NULL ? sa->next_sn_ext : &sa->next_sn;
+}
+
+static inline struct esp_replay *esp_sa_replay(struct esp_sa *sa)
+{
+	return sa->replay_ext != NULL ? sa->replay_ext : &sa->replay;
+}
 
 /* Bytes before the payload: SPI, SN, IV. */
 static inline unsigned esp_sa_hdr_len(const struct esp_sa *sa)

@@ -196,6 +196,8 @@ static void write_config(FILE *f, const struct dpt_run *r, const struct dpt_sess
 				fprintf(f, ", \"mtu\": %u", p->mtu);
 			if (p->down)
 				fprintf(f, ", \"up\": false");
+			if (p->ipsec)
+				fprintf(f, ", \"ipsec\": %s", p->ipsec);
 			fprintf(f, " }%s\n", i + 1 < s[k].n_paths ? "," : "");
 		}
 		fprintf(f, "      ]");

@@ -61,6 +61,7 @@ struct dpt_path {
 	uint16_t gw_port;     /* 0 = the port's first GMA port (10020) */
 	uint16_t mtu;         /* 0 = default (1500) */
 	bool down;            /* "up": false */
+	const char *ipsec;    /* JSON text of the path's "ipsec" object, NULL = none */
 };
 
 struct dpt_session {

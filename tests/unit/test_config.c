@@ -1151,3 +1151,111 @@ Test(config_load, file_errors_like_text)
 	unlink(path);
 	free(path);
 }
+
+/* ---- The "ipsec" object of a path (docs/ipsec.md, config/README.md) ------ */
+
+#define K16 "'000102030405060708090a0b0c0d0e0f'"
+#define K32 "'000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'"
+#define IPSEC_GCM(spi_in)                                                             \
+	"{'suite': 'aes128gcm', 'out': {'spi': 4096, 'key': " K16 ", 'salt': 'a0a1a2a3'}," \
+	" 'in': {'spi': " spi_in ", 'key': " K16 ", 'salt': 'b0b1b2b3'}}"
+
+Test(config, ipsec_parsed)
+{
+	char *j = edit("sessions[0].paths[0].ipsec",
+		       "{'suite': 'aes256cbc-sha256', 'esn': true, 'replay_window': 4096,"
+		       " 'out': {'spi': 256, 'key': " K32 ", 'auth_key': " K32 "},"
+		       " 'in': {'spi': 2147483647, 'key': " K32 ", 'auth_key': " K32 "}}");
+	const struct dp_ipsec_cfg *ic;
+
+	cr_assert_eq(dp_config_parse(j, strlen(j), &cfg, err, sizeof(err)), 0, "%s", err);
+	free(j);
+	ic = &cfg.sessions[0].paths[0].ipsec;
+	cr_expect(ic->enabled);
+	cr_expect_eq(ic->suite, 4);
+	cr_expect(ic->esn);
+	cr_expect_eq(ic->replay_window, 4096);
+	cr_expect_eq(ic->out.spi, 256);
+	cr_expect_eq(ic->in.spi, 0x7FFFFFFFu);
+	cr_expect_eq(ic->out.keymat_len, 64);
+	cr_expect_eq(ic->out.keymat[31], 0x1f);
+	cr_expect_eq(ic->out.keymat[32], 0x00);
+	cr_expect(!cfg.sessions[0].paths[1].ipsec.enabled);
+
+	j = edit("sessions[0].paths[0].ipsec", IPSEC_GCM("8192"));
+	cr_assert_eq(dp_config_parse(j, strlen(j), &cfg, err, sizeof(err)), 0, "%s", err);
+	free(j);
+	ic = &cfg.sessions[0].paths[0].ipsec;
+	cr_expect_eq(ic->suite, 1);
+	cr_expect(!ic->esn);
+	cr_expect_eq(ic->replay_window, 1024);
+	cr_expect_eq(ic->in.keymat_len, 20);
+	cr_expect_eq(ic->in.keymat[16], 0xb0);
+	cr_expect_eq(ic->in.keymat[19], 0xb3);
+}
+
+Test(config_errors, ipsec)
+{
+	static const struct edit_case t[] = {
+		{ "sessions[0].paths[0].ipsec", "true",
+		  "sessions[0].paths[0].ipsec: expected an object" },
+		{ "sessions[0].paths[0].ipsec", "{'suite': 'aes128gcm', 'out': {}, 'in': {}, 'x': 1}",
+		  "sessions[0].paths[0].ipsec" },
+		{ "sessions[0].paths[0].ipsec", "{'suite': 'des', 'out': {}, 'in': {}}",
+		  "sessions[0].paths[0].ipsec.suite: \"des\" is not one of" },
+		{ "sessions[0].paths[0].ipsec", "{'out': {}, 'in': {}}",
+		  "sessions[0].paths[0].ipsec.suite: required but missing" },
+		{ "sessions[0].paths[0].ipsec", "{'suite': 'aes128gcm', 'in': {}}",
+		  "sessions[0].paths[0].ipsec.out: required but missing" },
+		{ "sessions[0].paths[0].ipsec", "{'suite': 'aes128gcm', 'replay_window': 1000, 'out': {}, 'in': {}}",
+		  "sessions[0].paths[0].ipsec.replay_window: 1000 is not a power of 2" },
+		{ "sessions[0].paths[0].ipsec", "{'suite': 'aes128gcm', 'replay_window': 16, 'out': {}, 'in': {}}",
+		  "sessions[0].paths[0].ipsec.replay_window: 16 is out of range" },
+		{ "sessions[0].paths[0].ipsec", IPSEC_GCM("2147483648"),
+		  "sessions[0].paths[0].ipsec.in.spi: 2147483648 is out of range 256..2147483647" },
+		{ "sessions[0].paths[0].ipsec", IPSEC_GCM("255"),
+		  "sessions[0].paths[0].ipsec.in.spi: 255 is out of range" },
+		{ "sessions[0].paths[0].ipsec",
+		  "{'suite': 'aes128gcm', 'out': {'spi': 4096, 'key': '0001', 'salt': 'a0a1a2a3'}, 'in': {}}",
+		  "sessions[0].paths[0].ipsec.out.key: want 32 hex digits (16 bytes)" },
+		{ "sessions[0].paths[0].ipsec",
+		  "{'suite': 'aes128gcm', 'out': {'spi': 4096, 'key': " K16 ", 'salt': 'a0a1a2ag'}, 'in': {}}",
+		  "sessions[0].paths[0].ipsec.out.salt: character 7 is not a hex digit" },
+		{ "sessions[0].paths[0].ipsec",
+		  "{'suite': 'aes128gcm', 'out': {'spi': 4096, 'key': " K16 "}, 'in': {}}",
+		  "sessions[0].paths[0].ipsec.out.salt: required but missing" },
+		{ "sessions[0].paths[0].ipsec",
+		  "{'suite': 'aes128gcm', 'out': {'spi': 4096, 'key': " K16 ", 'salt': 'a0a1a2a3', "
+		  "'auth_key': " K32 "}, 'in': {}}",
+		  "sessions[0].paths[0].ipsec.out.auth_key: only for the CBC suites" },
+		{ "sessions[0].paths[0].ipsec",
+		  "{'suite': 'aes128cbc-sha256', 'out': {'spi': 4096, 'key': " K16 "}, 'in': {}}",
+		  "sessions[0].paths[0].ipsec.out.auth_key: required but missing" },
+	};
+
+	run_edits(t, N(t));
+}
+
+/* The gateway tells inbound SAs apart by SPI alone. */
+Test(config_errors, ipsec_spi_unique)
+{
+	char *a = edit("sessions[0].paths[0].ipsec", IPSEC_GCM("8192"));
+	json_error_t je;
+	json_t *root = json_loads(a, 0, &je), *p;
+	char *j;
+
+	cr_assert_not_null(root);
+	p = json_array_get(json_object_get(json_array_get(json_object_get(root, "sessions"), 1),
+					   "paths"), 0);
+	char *v = sq(IPSEC_GCM("8192"));
+
+	json_object_set_new(p, "ipsec", json_loads(v, 0, &je));
+	free(v);
+	j = json_dumps(root, JSON_COMPACT);
+	cr_expect_eq(dp_config_parse(j, strlen(j), &cfg, err, sizeof(err)), -1);
+	cr_expect(strncmp(err, "sessions[1].paths[0].ipsec.in.spi: 0x00002000 is already the inbound "
+			       "SPI of sessions[0].paths[0]", 80) == 0, "%s", err);
+	json_decref(root);
+	free(a);
+	free(j);
+}
