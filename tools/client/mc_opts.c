@@ -10,9 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+int mc_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -23,6 +21,9 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	}
 	return -1;
 }
+
+/* The many messages below read better short. */
+#define fail mc_fail
 
 void mc_opts_default(struct mc_opts *o)
 {

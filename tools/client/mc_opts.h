@@ -88,6 +88,8 @@ int mc_opts_set(struct mc_opts *o, const char *name, const char *value, char *er
 int mc_opts_file(struct mc_opts *o, const char *path, char *err, size_t errlen);
 
 const char *mc_opts_usage(void);
+/* Writes a message to err[0..errlen) (err may be NULL) and returns -1. */
+int mc_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 const char *mc_method_name(enum gma_method m);
 
 #endif /* MC_OPTS_H */

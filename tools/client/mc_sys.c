@@ -24,20 +24,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 static const char *perm_hint(int e)
 {
 	return e == EPERM || e == EACCES ? " (needs root or CAP_NET_ADMIN)" : "";
@@ -59,7 +45,7 @@ int mc_tun_open(const char *name, char *err, size_t errlen)
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
-		return fail(err, errlen, "--tun %s: cannot open /dev/net/tun: %s%s", name,
+		return mc_fail(err, errlen, "--tun %s: cannot open /dev/net/tun: %s%s", name,
 			    strerror(errno), perm_hint(errno));
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
@@ -68,7 +54,7 @@ int mc_tun_open(const char *name, char *err, size_t errlen)
 		int e = errno;
 
 		close(fd);
-		return fail(err, errlen, "--tun %s: cannot create the TUN device: %s%s", name,
+		return mc_fail(err, errlen, "--tun %s: cannot create the TUN device: %s%s", name,
 			    strerror(e), e == EBUSY ? " (in use by another program?)" : perm_hint(e));
 	}
 	return fd;
@@ -81,13 +67,13 @@ static int ifreq_ioctl(unsigned long req, struct ifreq *ifr, const char *what, c
 	int rc;
 
 	if (s < 0)
-		return fail(err, errlen, "socket: %s", strerror(errno));
+		return mc_fail(err, errlen, "socket: %s", strerror(errno));
 	rc = ioctl(s, req, ifr);
 	if (rc < 0) {
 		int e = errno;
 
 		close(s);
-		return fail(err, errlen, "%s %s: %s%s", ifr->ifr_name, what, strerror(e),
+		return mc_fail(err, errlen, "%s %s: %s%s", ifr->ifr_name, what, strerror(e),
 			    perm_hint(e));
 	}
 	close(s);
@@ -151,7 +137,7 @@ int mc_route_add(const char *dev, uint32_t net, uint32_t mask, char *err, size_t
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
 
 	if (s < 0)
-		return fail(err, errlen, "socket: %s", strerror(errno));
+		return mc_fail(err, errlen, "socket: %s", strerror(errno));
 	memset(&rt, 0, sizeof(rt));
 	snprintf(devname, sizeof(devname), "%s", dev);
 	sin_of(&sa, net, 0);
@@ -171,7 +157,7 @@ int mc_route_add(const char *dev, uint32_t net, uint32_t mask, char *err, size_t
 		inet_ntop(AF_INET, &ia, a, sizeof(a));
 		ia.s_addr = htonl(mask);
 		inet_ntop(AF_INET, &ia, m, sizeof(m));
-		return fail(err, errlen, "--route %s/%s via %s: %s%s", a, m, dev, strerror(e),
+		return mc_fail(err, errlen, "--route %s/%s via %s: %s%s", a, m, dev, strerror(e),
 			    perm_hint(e));
 	}
 	close(s);
@@ -190,12 +176,12 @@ int mc_udp_open(const char *ifname, uint32_t ip, uint16_t port, uint16_t *bound,
 	char a[16];
 
 	if (fd < 0)
-		return fail(err, errlen, "%s: socket: %s", ifname, strerror(errno));
+		return mc_fail(err, errlen, "%s: socket: %s", ifname, strerror(errno));
 	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) < 0) {
 		int e = errno;
 
 		close(fd);
-		return fail(err, errlen, "%s: SO_BINDTODEVICE: %s%s", ifname, strerror(e),
+		return mc_fail(err, errlen, "%s: SO_BINDTODEVICE: %s%s", ifname, strerror(e),
 			    e == EPERM ? " (needs root or CAP_NET_RAW)" : "");
 	}
 	/* The client fragments GMA itself; a PDU over a smaller MTU than
@@ -209,13 +195,13 @@ int mc_udp_open(const char *ifname, uint32_t ip, uint16_t port, uint16_t *bound,
 
 		close(fd);
 		inet_ntop(AF_INET, &sa.sin_addr, a, sizeof(a));
-		return fail(err, errlen, "%s: bind %s:%u: %s", ifname, a, port, strerror(e));
+		return mc_fail(err, errlen, "%s: bind %s:%u: %s", ifname, a, port, strerror(e));
 	}
 	if (getsockname(fd, (struct sockaddr *)&sa, &sl) < 0) {
 		int e = errno;
 
 		close(fd);
-		return fail(err, errlen, "%s: getsockname: %s", ifname, strerror(e));
+		return mc_fail(err, errlen, "%s: getsockname: %s", ifname, strerror(e));
 	}
 	*bound = ntohs(sa.sin_port);
 	return fd;
@@ -229,7 +215,7 @@ int mc_udp_connect(int fd, uint32_t ip, uint16_t port, char *err, size_t errlen)
 	sin_of(&sa, ip, port);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		inet_ntop(AF_INET, &sa.sin_addr, a, sizeof(a));
-		return fail(err, errlen, "connect to the tunnel end point %s:%u: %s", a, port,
+		return mc_fail(err, errlen, "connect to the tunnel end point %s:%u: %s", a, port,
 			    strerror(errno));
 	}
 	return 0;
@@ -243,7 +229,7 @@ int mc_nl_open(char *err, size_t errlen)
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
 
 	if (fd < 0)
-		return fail(err, errlen, "rtnetlink socket: %s", strerror(errno));
+		return mc_fail(err, errlen, "rtnetlink socket: %s", strerror(errno));
 	memset(&sa, 0, sizeof(sa));
 	sa.nl_family = AF_NETLINK;
 	sa.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR;
@@ -251,7 +237,7 @@ int mc_nl_open(char *err, size_t errlen)
 		int e = errno;
 
 		close(fd);
-		return fail(err, errlen, "rtnetlink bind: %s", strerror(e));
+		return mc_fail(err, errlen, "rtnetlink bind: %s", strerror(e));
 	}
 	return fd;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* mams-client's WebSocket to the NCM (mc_ws.h). */
 #include "mc_ws.h"
+#include "mc_opts.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -40,20 +41,6 @@ struct mc_ws {
 	struct pollfd fds[MC_WS_MAX_FDS];
 	unsigned n_fds;
 };
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static void queue_free(struct mc_ws *w)
 {
@@ -277,7 +264,7 @@ struct mc_ws *mc_ws_create(const struct mc_ws_cfg *cfg, const struct mc_ws_ops *
 	struct mc_ws *w = calloc(1, sizeof(*w));
 
 	if (w == NULL) {
-		fail(err, errlen, "out of memory");
+		mc_fail(err, errlen, "out of memory");
 		return NULL;
 	}
 	w->cfg = *cfg;
@@ -290,7 +277,7 @@ struct mc_ws *mc_ws_create(const struct mc_ws_cfg *cfg, const struct mc_ws_ops *
 	w->key = dup_or_null(cfg->key);
 	w->rx = malloc(MC_WS_MAX_MESSAGE + 1u);
 	if (w->host == NULL || w->path == NULL || w->rx == NULL) {
-		fail(err, errlen, "out of memory");
+		mc_fail(err, errlen, "out of memory");
 		mc_ws_destroy(w);
 		return NULL;
 	}
@@ -314,7 +301,7 @@ struct mc_ws *mc_ws_create(const struct mc_ws_cfg *cfg, const struct mc_ws_ops *
 	}
 	w->ctx = lws_create_context(&info);
 	if (w->ctx == NULL) {
-		fail(err, errlen, "--ncm: cannot create the libwebsockets context%s",
+		mc_fail(err, errlen, "--ncm: cannot create the libwebsockets context%s",
 		     cfg->wss ? " (TLS: check --ca, --cert and --key)" : "");
 		mc_ws_destroy(w);
 		return NULL;
