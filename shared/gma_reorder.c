@@ -53,6 +53,7 @@ struct gma_reorder {
 	uint32_t hist_len; /* SNs behind the head the bitmap speaks for */
 	uint32_t held;
 	uint64_t clock; /* latest time seen */
+	uint64_t last_in_ms; /* the flow's latest packet */
 	uint16_t oldest; /* arrival list */
 	uint16_t newest;
 	bool started;
@@ -393,7 +394,16 @@ unsigned gma_reorder_insert(struct gma_reorder *r, uint32_t flow_sn, unsigned pa
 			r->paths[i].last_rx_ms = now;
 		r->started = true;
 		r->head = sn;
+	} else if (now - r->last_in_ms >= r->cfg.timeout_ms) {
+		unsigned i;
+
+		/* The flow was idle: as at its start, the other paths' first
+		 * packets of this burst may still be on the way, and their
+		 * silence says nothing yet. */
+		for (i = 0; i < GMA_REORDER_MAX_PATHS; i++)
+			r->paths[i].last_rx_ms = now;
 	}
+	r->last_in_ms = now;
 	path_saw(r, path, sn, now);
 
 	d = gma_sn24_diff(sn, r->head);

@@ -12,9 +12,10 @@
  *     A path is live while it is up (gma_reorder_set_path) and has delivered
  *     a packet of this flow within the last timeout_ms; that keeps a path
  *     switch lossless: the old path stays live while its packets drain.
- *     For timeout_ms after the flow's first packet, and after being set up
- *     again, an up path that has delivered nothing counts as live: its first
- *     packets may still be on the way.
+ *     For timeout_ms after the flow's first packet, after the flow resumes
+ *     from timeout_ms or more of silence, and after a path is set up again,
+ *     an up path that has delivered nothing since counts as live: its
+ *     first packets may still be on the way.
  *   - a packet arrives so far ahead that it does not fit in the window
  *     (overflow): the window slides and gaps behind it are given up.
  * An SN behind the window's head was either delivered (duplicate: dropped)

@@ -541,6 +541,34 @@ Test(reorder, path_set_up_again_presumed_live)
 	cr_expect_eq(st->late, 0);
 }
 
+/*
+ * A flow that resumes after being idle longer than the timeout: the other
+ * path is presumed live again, as at the start, so a gap it may fill is
+ * held, not given up at once (mams-client saw 1, 3, 2 at stream starts).
+ */
+Test(reorder, idle_flow_resumes_with_every_path_presumed_live)
+{
+	void *out[8];
+	const struct gma_reorder_stats *st;
+	struct gma_reorder *r = mk(16, 100, true, 2);
+
+	cr_assert_eq(put(r, 0, 0, 0, out, 8), 1);
+	cr_assert_eq(put(r, 1, 1, 5, out, 8), 1);
+	/* A second of silence, then path 0 brings 2 and 4; 3 is on path 1. */
+	cr_assert_eq(put(r, 2, 0, 1005, out, 8), 1);
+	cr_assert_eq(put(r, 4, 0, 1006, out, 8), 0, "4 must wait for path 1");
+	expect_out(out, put(r, 3, 1, 1030, out, 8), (const uint32_t[]){ 3, 4 }, 2);
+	st = gma_reorder_stats(r);
+	cr_expect_eq(st->early, 0);
+	cr_expect_eq(st->late, 0);
+	/* Path 1 stays silent after the next idle period: the gap is given up
+	 * when the presumption runs out, timeout_ms after the flow resumed. */
+	cr_assert_eq(put(r, 5, 0, 3000, out, 8), 1);
+	cr_assert_eq(put(r, 7, 0, 3001, out, 8), 0);
+	cr_expect_eq(gma_reorder_poll(r, 3099, out, 8), 0);
+	expect_out(out, gma_reorder_poll(r, 3100, out, 8), (const uint32_t[]){ 7 }, 1);
+}
+
 /* When both rules would give a gap up at once, it counts as a timeout. */
 Test(reorder, timeout_counted_before_early)
 {
