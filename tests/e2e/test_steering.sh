@@ -67,9 +67,9 @@ OUTAGE_MAX_MS=500
 # UDP streams: the first second is omitted from iperf3's counts (-O 1).  Without it,
 # iperf3's receiver reported 1-2 datagrams lost in about 1 run of 4 although a capture
 # on mams0 had every datagram (an iperf3 start-up artifact: it is not counting yet when
-# the first datagrams arrive).  That capture also showed, in 2 runs of 11, the client
-# releasing the first datagrams of a stream after idle out of order ([1, 3, 2], lte 30 ms
-# slower): reported, not asserted here (docs/testbed.md).
+# the first datagrams arrive).  (That capture also showed the client releasing the first
+# datagrams of a stream after idle out of order, [1, 3, 2]: fixed in shared/gma_reorder,
+# docs/testbed.md.)
 UDP_ARGS=(-u -b "$UDP_RATE" -l "$UDP_LEN" -t "$STREAM_S" -O 1)
 
 fail() {
