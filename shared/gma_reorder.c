@@ -275,10 +275,17 @@ static void *release_head(struct gma_reorder *r)
 	struct gma_reorder_slot *s = &r->slots[idx];
 	void *h = s->handle;
 
-	if (s->state == SLOT_IN_ORDER)
+	if (s->state == SLOT_IN_ORDER) {
 		r->stats.in_order++;
-	else
+	} else {
+		/* r->clock: the time of the call that releases it. */
+		uint64_t held = r->clock - s->rx_ms;
+
 		r->stats.reordered++;
+		r->stats.hold_ms_sum += held;
+		if (held > r->stats.hold_ms_max)
+			r->stats.hold_ms_max = held > UINT32_MAX ? UINT32_MAX : (uint32_t)held;
+	}
 	list_unlink(r, idx);
 	s->state = SLOT_EMPTY;
 	s->handle = NULL;

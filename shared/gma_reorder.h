@@ -51,6 +51,8 @@ struct gma_reorder_stats {
 	uint64_t early;      /* SNs given up because every live path passed them */
 	uint64_t overflow;   /* SNs given up because the window had to slide */
 	uint64_t stale;      /* dropped: older than the window's history */
+	uint64_t hold_ms_sum; /* time the reordered packets waited, summed (ms) */
+	uint32_t hold_ms_max; /* the longest such wait (ms) */
 };
 
 struct gma_reorder; /* opaque */

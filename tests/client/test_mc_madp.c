@@ -486,6 +486,9 @@ Test(madp, downlink_reordered_across_paths)
 	mc_madp_stats(m, &st);
 	cr_assert_eq(st.reorder.reordered, 2, "502 and 503 waited; 501 was the next expected");
 	cr_assert_eq(st.reorder.duplicate, 1);
+	/* 502 waited from 1 to 3 ms, 503 from 2 to 3: the hold delay on the stats line. */
+	cr_assert_eq(st.reorder.hold_ms_sum, 3);
+	cr_assert_eq(st.reorder.hold_ms_max, 2);
 }
 
 Test(madp, downlink_gap_given_up_after_the_timeout)

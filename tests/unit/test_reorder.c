@@ -561,6 +561,10 @@ Test(reorder, idle_flow_resumes_with_every_path_presumed_live)
 	st = gma_reorder_stats(r);
 	cr_expect_eq(st->early, 0);
 	cr_expect_eq(st->late, 0);
+	/* 4 waited from 1006 to 1030; 3 was released on arrival. */
+	cr_expect_eq(st->reordered, 1);
+	cr_expect_eq(st->hold_ms_sum, 24);
+	cr_expect_eq(st->hold_ms_max, 24);
 	/* Path 1 stays silent after the next idle period: the gap is given up
 	 * when the presumption runs out, timeout_ms after the flow resumed. */
 	cr_assert_eq(put(r, 5, 0, 3000, out, 8), 1);

@@ -724,6 +724,9 @@ void mc_madp_stats(const struct mc_madp *m, struct mc_madp_stats *out)
 		out->reorder.early += r->early;
 		out->reorder.overflow += r->overflow;
 		out->reorder.stale += r->stale;
+		out->reorder.hold_ms_sum += r->hold_ms_sum;
+		if (r->hold_ms_max > out->reorder.hold_ms_max)
+			out->reorder.hold_ms_max = r->hold_ms_max;
 	}
 }
 

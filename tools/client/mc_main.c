@@ -493,7 +493,8 @@ static void print_stats(struct app *a, uint64_t now)
 	mc_ccm_stats(a->ccm, &cs);
 	printf("stats t_ms=%llu session=%u state=%s ul_sdus=%llu ul_bytes=%llu ul_no_path=%llu "
 	       "ul_paused=%llu ul_bad=%llu dl_sdus=%llu dl_bytes=%llu dl_ctrl=%llu dl_no_buf=%llu "
-	       "reordered=%llu reorder_timed_out=%llu reorder_drops=%llu held=%u tun_errors=%llu "
+	       "reordered=%llu reorder_timed_out=%llu reorder_drops=%llu held=%u "
+	       "reorder_hold_avg_ms=%.1f reorder_hold_max_ms=%u tun_errors=%llu "
 	       "msgs_in=%llu msgs_out=%llu retransmits=%llu\n",
 	       (unsigned long long)(now - a->start_ms), mc_ccm_session_id(a->ccm),
 	       mc_ccm_state_name(mc_ccm_state(a->ccm)), (unsigned long long)ms.ul_sdus,
@@ -503,6 +504,8 @@ static void print_stats(struct app *a, uint64_t now)
 	       (unsigned long long)ms.dl_ctrl, (unsigned long long)ms.dl_no_buf,
 	       (unsigned long long)ms.reorder.reordered, (unsigned long long)ms.reorder.timed_out,
 	       (unsigned long long)ms.dl_reorder_drops, mc_madp_held(a->madp),
+	       ms.reorder.reordered != 0 ? (double)ms.reorder.hold_ms_sum / ms.reorder.reordered : 0.0,
+	       ms.reorder.hold_ms_max,
 	       (unsigned long long)a->tun_write_errors, (unsigned long long)cs.msgs_in,
 	       (unsigned long long)cs.msgs_out, (unsigned long long)cs.retransmits);
 	fflush(stdout);
