@@ -321,7 +321,11 @@ static int tel_session(const char *cmd, const char *params, struct rte_tel_data 
 	return 0;
 }
 
-/* /mamsgw/neighbors: "<port>/<ip>" -> {ip, port, mac, state, age_ms}. */
+/*
+ * /mamsgw/neighbors: "0", "1", ... -> {ip, port, mac, state, age_ms}.
+ * Numbered: telemetry refuses '.' in dictionary keys, and arrays cannot
+ * hold dictionaries.
+ */
 static int tel_neighbors(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct dp_neigh_info e[RTE_TEL_MAX_DICT_ENTRIES];
@@ -333,10 +337,10 @@ static int tel_neighbors(const char *cmd, const char *params, struct rte_tel_dat
 	rte_tel_data_start_dict(d);
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_tel_data *c = rte_tel_data_alloc();
-		char key[64], mac[RTE_ETHER_ADDR_FMT_SIZE];
+		char key[16], mac[RTE_ETHER_ADDR_FMT_SIZE];
 
 		if (c == NULL)
-			break;
+			return -ENOMEM;
 		rte_tel_data_start_dict(c);
 		rte_tel_data_add_dict_string(c, "ip", e[i].ip);
 		rte_tel_data_add_dict_string(c, "port", e[i].port);
@@ -344,10 +348,10 @@ static int tel_neighbors(const char *cmd, const char *params, struct rte_tel_dat
 		rte_tel_data_add_dict_string(c, "mac", mac);
 		rte_tel_data_add_dict_string(c, "state", e[i].state);
 		rte_tel_data_add_dict_u64(c, "age_ms", e[i].age_ms);
-		snprintf(key, sizeof(key), "%.31s/%.15s", e[i].port, e[i].ip);
+		snprintf(key, sizeof(key), "%u", i);
 		if (rte_tel_data_add_dict_container(d, key, c, 0) != 0) {
 			rte_tel_data_free(c);
-			break;
+			return -ENOSPC;
 		}
 	}
 	return 0;

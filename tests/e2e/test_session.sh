@@ -74,6 +74,22 @@ check_range "ping through the tunnel: answered" "$recv" 50 50
 check_range "ping through the tunnel: min RTT (ms)" "$min" 20.0 63.0
 check_range "ping through the tunnel: max RTT (ms)" "$max" 20.0 66.0
 echo "ping: mean RTT $avg ms"
+# Without static MACs (the default) the gateway found the client and the
+# server with ARP: its neighbour table has them, with the veth peers' MACs.
+if [[ $TB_STATIC_NEIGH == 0 ]]; then
+	neigh=$(tb_telemetry /mamsgw/neighbors)
+	for want in "wifi $TB_WIFI_CLI $(tb_mac cli cli-wifi)" "core $TB_SRV $(tb_mac srv srv-core)"; do
+		read -r port ip mac <<<"$want"
+		"$TB_PYTHON" -c '
+import json, sys
+t = json.loads(sys.argv[1])
+sys.exit(0 if any(e["port"] == sys.argv[2] and e["ip"] == sys.argv[3] and
+                  e["mac"].lower() == sys.argv[4].lower() for e in t.values()) else 1)' \
+			"$neigh" "$port" "$ip" "$mac" ||
+			fail "gateway neighbour $ip on $port with $mac not learnt: $neigh"
+	done
+	ok "gateway resolved the client (wifi) and the server (core) with ARP"
+fi
 
 # ---- 3. TCP both ways ------------------------------------------------------------------------
 tb_iperf_server

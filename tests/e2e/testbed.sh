@@ -37,6 +37,7 @@ TB_SEED=${TB_SEED:-1}                       # emulator seeds: wifi TB_SEED, lte 
 TB_MAX_SECONDS=${TB_MAX_SECONDS:-3600}      # every background process ends by then
 TB_GW_LCORES=${TB_GW_LCORES:-0,1}           # mamsgw -l: main lcore, one worker
 TB_GW_MEM=${TB_GW_MEM:-1024}                # mamsgw -m (MB, --no-huge)
+TB_STATIC_NEIGH=${TB_STATIC_NEIGH:-0}       # 1: static MACs instead of ARP on the gateway's links
 
 # ---- Addresses (documentation and private ranges) ----------------------------
 
@@ -263,19 +264,24 @@ tb__build() {
 	# Client: its access addresses, the control link, the gateway's MACs.
 	ip -n "$cli" addr add "$TB_WIFI_CLI/$TB_WIFI_PREFIX" dev cli-wifi &&
 		ip -n "$cli" addr add "$TB_LTE_CLI/$TB_LTE_PREFIX" dev cli-lte &&
-		ip -n "$cli" addr add "$TB_CTL_CLI/$TB_CTL_PREFIX" dev cli-ctl &&
+		ip -n "$cli" addr add "$TB_CTL_CLI/$TB_CTL_PREFIX" dev cli-ctl || return 1
+	if [[ $TB_STATIC_NEIGH == 1 ]]; then
 		ip -n "$cli" neigh replace "$TB_WIFI_GW" lladdr "$(tb_mac gw gw-wifi)" dev cli-wifi nud permanent &&
-		ip -n "$cli" neigh replace "$TB_LTE_GW" lladdr "$(tb_mac gw gw-lte)" dev cli-lte nud permanent ||
-		return 1
+			ip -n "$cli" neigh replace "$TB_LTE_GW" lladdr "$(tb_mac gw gw-lte)" dev cli-lte nud permanent ||
+			return 1
+	fi
 	# Gateway namespace: only the control link has a kernel address; the
 	# access and core ports belong to mamsgw (af_packet), the kernel there
 	# must not answer for anything.
 	ip -n "$gw" addr add "$TB_CTL_GW/$TB_CTL_PREFIX" dev gw-ctl &&
 		tb_exec gw sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.ip_forward=0 || return 1
 	# Server: the core network, the anchor pool behind the gateway.
-	ip -n "$srv" addr add "$TB_SRV/$TB_CORE_PREFIX" dev srv-core &&
-		ip -n "$srv" neigh replace "$TB_CORE_GW" lladdr "$(tb_mac gw gw-core)" dev srv-core nud permanent &&
-		ip -n "$srv" route add "$TB_ANCHOR_POOL" via "$TB_CORE_GW" dev srv-core || return 1
+	ip -n "$srv" addr add "$TB_SRV/$TB_CORE_PREFIX" dev srv-core || return 1
+	if [[ $TB_STATIC_NEIGH == 1 ]]; then
+		ip -n "$srv" neigh replace "$TB_CORE_GW" lladdr "$(tb_mac gw gw-core)" dev srv-core nud permanent ||
+			return 1
+	fi
+	ip -n "$srv" route add "$TB_ANCHOR_POOL" via "$TB_CORE_GW" dev srv-core || return 1
 	return 0
 }
 
@@ -325,9 +331,20 @@ tb_emu_stat() {
 
 # ---- The gateway ------------------------------------------------------------------------
 
-# The gateway's configuration: its three af_packet ports with the MACs of the
-# veth peers as next hops, no static session, the NCM on the control link
-# with delivery connections wifi (0) and lte (3).
+# With TB_STATIC_NEIGH=1 the veth peers' MACs are pinned as static next hops
+# (and the gateway's MACs in the client and server); by default both sides
+# resolve each other with ARP, the gateway through its own neighbour table.
+tb__nh() {
+	[[ $TB_STATIC_NEIGH == 1 ]] && printf ' "next_hop_mac": "%s",' "$(tb_mac "$1" "$2")"
+	return 0
+}
+tb__nh_last() {
+	[[ $TB_STATIC_NEIGH == 1 ]] && printf ', "next_hop_mac": "%s"' "$(tb_mac "$1" "$2")"
+	return 0
+}
+
+# The gateway's configuration: its three af_packet ports, no static session,
+# the NCM on the control link with delivery connections wifi (0) and lte (3).
 tb_gw_config() {
 	cat <<EOF
 {
@@ -335,13 +352,13 @@ tb_gw_config() {
   "mx_control": { "ip": "$TB_ANCHOR_GW", "port": $TB_MX_CTRL_PORT },
   "ports": [
     { "name": "wifi", "device": "net_af_packet0", "role": "access", "ipv4": "$TB_WIFI_GW",
-      "mac": "$(tb_mac gw gw-wifi)", "next_hop_mac": "$(tb_mac cli cli-wifi)",
+      "mac": "$(tb_mac gw gw-wifi)",$(tb__nh cli cli-wifi)
       "gma_udp_ports": [$TB_GMA_PORT] },
     { "name": "lte", "device": "net_af_packet1", "role": "access", "ipv4": "$TB_LTE_GW",
-      "mac": "$(tb_mac gw gw-lte)", "next_hop_mac": "$(tb_mac cli cli-lte)",
+      "mac": "$(tb_mac gw gw-lte)",$(tb__nh cli cli-lte)
       "gma_udp_ports": [$TB_GMA_PORT] },
     { "name": "core", "device": "net_af_packet2", "role": "core", "ipv4": "$TB_CORE_GW",
-      "mac": "$(tb_mac gw gw-core)", "next_hop_mac": "$(tb_mac srv srv-core)" }
+      "mac": "$(tb_mac gw gw-core)"$(tb__nh_last srv srv-core) }
   ],
   "ncm": {
     "ncm_id": 1,
