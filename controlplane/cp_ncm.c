@@ -1254,7 +1254,7 @@ static void policy_run(struct cp_ncm *n, struct sess *s, uint64_t now_ms)
 
 		if (n->cfg.tmpl.probe_interval_ms != 0)
 			cp_policy_probe_update(&n->cfg.policy, &d->probe, ps->probes_sent,
-					       ps->probe_acks, now_ms);
+					       ps->probe_acks, ps->rtt_us, now_ms);
 		d->loss_ppm = rx + lost != 0 ? (uint32_t)(lost * 1000000u / (rx + lost)) : 0;
 		if (dt != 0)
 			d->rate_kbps = (uint32_t)((ps->tx_bytes - d->tx_bytes) * 8u / dt);

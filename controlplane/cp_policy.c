@@ -5,17 +5,20 @@
 #include <string.h>
 
 bool cp_policy_probe_update(const struct cp_policy_cfg *cfg, struct cp_probe_track *t,
-			    uint64_t sent, uint64_t acks, uint64_t now_ms)
+			    uint64_t sent, uint64_t acks, uint32_t rtt_us, uint64_t now_ms)
 {
 	bool was = t->failing;
+	uint32_t need = acks == 0 ? cfg->probe_fail * 4u : cfg->probe_fail;
 
-	if (acks > t->acks)
+	if (acks > t->acks) {
 		t->unanswered = 0;
-	else if (sent > t->sent)
+		t->last_ack_ms = now_ms;
+	} else if (sent > t->sent) {
 		t->unanswered += (uint32_t)(sent - t->sent);
+	}
 	t->sent = sent;
 	t->acks = acks;
-	if (t->unanswered >= cfg->probe_fail) {
+	if (t->unanswered >= need && now_ms - t->last_ack_ms >= 2u * (uint64_t)rtt_us / 1000u) {
 		t->failing = true;
 		t->failed_until_ms = now_ms + cfg->hold_down_ms;
 	} else if (t->failing && now_ms >= t->failed_until_ms) {

@@ -7,8 +7,8 @@
  *
  *  - A path is usable when the client has it set up and enabled, the data
  *    plane has it up, and it is not failing: its probes go unanswered
- *    (probe_fail in a row) or its keep-alives do; a failed path stays out
- *    for hold_down_ms after it recovers.
+ *    (probe_fail in a row, and none answered for two RTTs); a failed path
+ *    stays out for hold_down_ms after it recovers.
  *  - One usable path: switch to it.  Several: split, weights in proportion
  *    to estimated capacity (the CCM's throughput reports, else equal) times
  *    the delivery ratio (1 - loss) times min RTT / RTT, each at least 1 %.
@@ -37,14 +37,20 @@ struct cp_path_view {
 struct cp_probe_track {
 	uint64_t sent, acks;  /* counters at the last look */
 	uint32_t unanswered;  /* probes sent since the last answer */
+	uint64_t last_ack_ms; /* when an answer last came */
 	uint64_t failed_until_ms; /* held down until then */
 	bool failing;
 };
 
-/* Feeds the data plane's cumulative probe counters; returns true when the
- * path's failing state changed. */
+/*
+ * Feeds the data plane's cumulative probe counters and the path's smoothed
+ * RTT (0: none yet); returns true when the path's failing state changed.
+ * A path fails when probe_fail probes in a row went unanswered and no
+ * answer came for two RTTs (so a long path with probes in flight does not
+ * fail); before its first answer it gets four times probe_fail probes.
+ */
 bool cp_policy_probe_update(const struct cp_policy_cfg *cfg, struct cp_probe_track *t,
-			    uint64_t sent, uint64_t acks, uint64_t now_ms);
+			    uint64_t sent, uint64_t acks, uint32_t rtt_us, uint64_t now_ms);
 
 /*
  * Steering for n paths (path indexes 0..n-1 of the session) given the

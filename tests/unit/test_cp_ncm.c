@@ -16,6 +16,7 @@
 #include "cp_config.h"
 #include "cp_msg.h"
 #include "cp_ncm.h"
+#include "cp_policy.h"
 #include "dp_config.h"
 #include "fake_dp.h"
 
@@ -892,4 +893,31 @@ Test(ncm_config, the_example_configuration_parses)
 	cr_assert_eq(c.listen_port, 8765);
 	cr_assert(c.tmpl.ul_match_client);
 	cr_assert_eq(c.n_ssids, 1);
+}
+
+/* Failure detection from probe counters: fast for a dead short path, not
+ * fooled by a long path's probes in flight or by a path's first probes. */
+Test(ncm_policy, probe_failure_detection)
+{
+	struct cp_policy_cfg cfg = { .interval_ms = 50, .probe_fail = 3, .hold_down_ms = 1000 };
+	struct cp_probe_track t = { 0 };
+
+	/* Before the first answer: 4 x probe_fail probes of grace. */
+	cr_assert_not(cp_policy_probe_update(&cfg, &t, 11, 0, 0, 550));
+	cr_assert(cp_policy_probe_update(&cfg, &t, 12, 0, 0, 600));
+	cr_assert(t.failing);
+	/* Answers: back after the hold-down only. */
+	cr_assert_not(cp_policy_probe_update(&cfg, &t, 13, 1, 20000, 650));
+	cr_assert(t.failing);
+	cr_assert(cp_policy_probe_update(&cfg, &t, 40, 5, 20000, 1600));
+	cr_assert_not(t.failing);
+	/* A 20 ms path that dies: failing after 3 unanswered probes (150 ms). */
+	cr_assert_not(cp_policy_probe_update(&cfg, &t, 42, 5, 20000, 1700));
+	cr_assert(cp_policy_probe_update(&cfg, &t, 43, 5, 20000, 1750));
+	/* A 300 ms path: 3 probes in flight are not a failure before 600 ms. */
+	memset(&t, 0, sizeof(t));
+	cr_assert_not(cp_policy_probe_update(&cfg, &t, 10, 1, 300000, 1000));
+	cr_assert_not(cp_policy_probe_update(&cfg, &t, 14, 1, 300000, 1200));
+	cr_assert_not(t.failing, "answers of a long path may still be in flight");
+	cr_assert(cp_policy_probe_update(&cfg, &t, 22, 1, 300000, 1600));
 }
