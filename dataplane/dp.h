@@ -92,12 +92,15 @@ const char *dp_drop_text(unsigned reason);
 
 /* ESP state of one path that the owner writes (docs/ipsec.md): outlives the
  * versions of the SAs, which point here (esp_sa.next_sn_ext, replay_ext).
- * out_spi/in_spi: the SAs the counters belong to; an SA with another SPI
- * (a new SA after an update) restarts them, on the owner. */
+ * out_spi/in_spi[]: the SAs the counters belong to; an SA with another SPI
+ * (a new SA after an update) restarts them, on the owner.  Two replay
+ * windows: during a rekey the new and the previous inbound SA are both
+ * live (dp_path.esp_in_slot says which is whose). */
 struct dp_path_esp {
-	uint32_t out_spi, in_spi;
+	uint32_t out_spi;
+	uint32_t in_spi[2];
 	uint64_t next_sn;
-	struct esp_replay replay;
+	struct esp_replay replay[2];
 };
 
 /* A path as the fast path needs it: built once by the control thread. */
@@ -114,7 +117,9 @@ struct dp_path {
 	/* IPsec (NULL: plain UDP).  The SAs are the version's (keys expanded
 	 * by the control thread), their counters the state's (esp_st). */
 	struct esp_sa *esp_out, *esp_in;
+	struct esp_sa *esp_in_prev;     /* rekey overlap: the previous inbound SA, or NULL */
 	struct dp_path_esp *esp_st;
+	uint8_t esp_in_slot;            /* esp_st->replay[] of esp_in; esp_in_prev has the other */
 	uint8_t esp_ovh;                /* ESP bytes added to a GMA PDU at most */
 	uint8_t esp_nh;                 /* Next Header of the session's method */
 };
@@ -206,7 +211,8 @@ struct dp_session {
 	struct gma_tft tft[DP_MAX_FLOWS];      /* cfg.flows[i].tft, contiguous for classify */
 	int steer_rc[DP_MAX_FLOWS];            /* 0, or no path up (-GMA_ERR_NOSPACE) */
 	struct dp_session_state *st;
-	struct esp_sa *esp_sas;                /* this version's SAs (2 per IPsec path), or NULL */
+	struct esp_sa *esp_sas;                /* this version's SAs (3 per IPsec path), or NULL */
+	unsigned n_esp_sas;
 };
 
 /* ---- Neighbours (dp_neigh.c) ------------------------------------------------ */
@@ -536,7 +542,9 @@ void dp_esp_workers_free(struct dp_ctx *dp);
 void dp_esp_out(struct dp_worker *w, const struct dp_path *p, struct rte_mbuf *m);
 /* Uplink: an access frame whose tuple named path pi of s (s NULL, pi -1:
  * no path).  0: not ESP, go on as before; 1: ESP for path *path of *sp
- * (then dp_esp_in on its owner); -1: dropped and counted. */
+ * (then dp_esp_in on its owner; *path has DP_ESP_PREV set when the SPI is
+ * the path's previous inbound SA); -1: dropped and counted. */
+#define DP_ESP_PREV 8u
 int dp_esp_ul_classify(struct dp_worker *w, struct rte_mbuf *m, struct dp_session *s, int pi,
 		       struct dp_session **sp, unsigned *path);
 void dp_esp_in(struct dp_worker *w, const struct dp_session *s, unsigned pi, struct rte_mbuf *m);

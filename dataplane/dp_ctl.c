@@ -120,9 +120,18 @@ static void version_free(struct dp_session *s)
 	rte_free(s);
 }
 
+/* SPI table value: the version, the path index and DP_ESP_PREV (dp_esp.c). */
 static inline void *esp_ref(const struct dp_session *s, unsigned pi)
 {
 	return (void *)((uintptr_t)s | pi); /* versions are cache-line aligned */
+}
+
+/* Inbound SPI `which` (0: current, 1: previous of a rekey) of a path; 0 = none. */
+static inline uint32_t path_spi(const struct dp_path *p, unsigned which)
+{
+	const struct esp_sa *sa = which == 0 ? p->esp_in : p->esp_in_prev;
+
+	return sa != NULL ? sa->spi : 0;
 }
 
 static void state_free(struct dp_session_state *st)
@@ -286,10 +295,13 @@ static int session_publish_keys(struct dp_ctx *dp, struct dp_session *s)
 		rc = rte_hash_add_key_data(dp->ul_hash, &k, s);
 	}
 	for (unsigned i = 0; rc == 0 && i < s->cfg.n_paths; i++) {
-		uint32_t spi = s->paths[i].esp_in != NULL ? s->paths[i].esp_in->spi : 0;
+		const struct dp_path *p = &s->paths[i];
 
-		if (spi != 0)
-			rc = rte_hash_add_key_data(dp->esp_hash, &spi, esp_ref(s, i));
+		if (p->esp_in != NULL)
+			rc = rte_hash_add_key_data(dp->esp_hash, &p->esp_in->spi, esp_ref(s, i));
+		if (rc == 0 && p->esp_in_prev != NULL)
+			rc = rte_hash_add_key_data(dp->esp_hash, &p->esp_in_prev->spi,
+						   esp_ref(s, i | DP_ESP_PREV));
 	}
 	if (rc == 0)
 		rc = rte_hash_add_key_data(dp->id_hash, &s->cfg.id, s);
@@ -307,14 +319,14 @@ static void session_unpublish_keys(struct dp_ctx *dp, const struct dp_session *o
 	rte_be32_t anchor = rte_cpu_to_be_32(old->cfg.anchor_ip);
 	int32_t p;
 
-	for (unsigned i = 0; i < old->cfg.n_paths; i++) {
-		uint32_t spi = old->paths[i].esp_in != NULL ? old->paths[i].esp_in->spi : 0;
+	for (unsigned i = 0; i < 2u * old->cfg.n_paths; i++) {
+		uint32_t spi = path_spi(&old->paths[i / 2], i % 2);
 		bool kept = false;
 
 		if (spi == 0)
 			continue;
-		for (unsigned j = 0; keep != NULL && j < keep->cfg.n_paths; j++)
-			kept |= keep->paths[j].esp_in != NULL && keep->paths[j].esp_in->spi == spi;
+		for (unsigned j = 0; keep != NULL && j < 2u * keep->cfg.n_paths; j++)
+			kept |= path_spi(&keep->paths[j / 2], j % 2) == spi;
 		if (!kept) {
 			p = rte_hash_del_key(dp->esp_hash, &spi);
 			if (p >= 0)
@@ -368,16 +380,16 @@ static int keys_conflict(struct dp_ctx *dp, const struct dp_session *s)
 		    ((struct dp_session *)d)->cfg.id != s->cfg.id)
 			return -EEXIST;
 	}
-	for (unsigned i = 0; i < s->cfg.n_paths; i++) {
-		uint32_t spi = s->paths[i].esp_in != NULL ? s->paths[i].esp_in->spi : 0;
+	for (unsigned i = 0; i < 2u * s->cfg.n_paths; i++) {
+		uint32_t spi = path_spi(&s->paths[i / 2], i % 2);
 
 		if (spi == 0)
 			continue;
 		for (unsigned j = 0; j < i; j++)
-			if (s->paths[j].esp_in != NULL && s->paths[j].esp_in->spi == spi)
+			if (path_spi(&s->paths[j / 2], j % 2) == spi)
 				return -EINVAL;
 		if (rte_hash_lookup_data(dp->esp_hash, &spi, &d) >= 0 &&
-		    ((struct dp_session *)((uintptr_t)d & ~(uintptr_t)7u))->cfg.id != s->cfg.id)
+		    ((struct dp_session *)((uintptr_t)d & ~(uintptr_t)15u))->cfg.id != s->cfg.id)
 			return -EEXIST;
 	}
 	return 0;
@@ -386,7 +398,7 @@ static int keys_conflict(struct dp_ctx *dp, const struct dp_session *s)
 /* Publish `s` in place of `old` (NULL for a new session), then reclaim. */
 static int session_swap(struct dp_ctx *dp, struct dp_session *old, struct dp_session *s)
 {
-	int32_t pos[1], ulpos[DP_MAX_PATHS], espos[DP_MAX_PATHS];
+	int32_t pos[1], ulpos[DP_MAX_PATHS], espos[2 * DP_MAX_PATHS];
 	unsigned n_pos = 0, n_ulpos = 0, n_espos = 0;
 	int rc;
 
@@ -533,7 +545,7 @@ static int path_set(struct dp_ctx *dp, uint32_t session_id, uint8_t conn_id, boo
 static int session_remove(struct dp_ctx *dp, uint32_t session_id)
 {
 	struct dp_session *s = session_find(dp, session_id);
-	int32_t pos[1], ulpos[DP_MAX_PATHS], espos[DP_MAX_PATHS];
+	int32_t pos[1], ulpos[DP_MAX_PATHS], espos[2 * DP_MAX_PATHS];
 	unsigned n_pos = 0, n_ulpos = 0, n_espos = 0;
 	struct dp_session_state *st;
 
@@ -602,7 +614,9 @@ unsigned dp_ctl_rebinds(struct dp_ctx *dp)
 		struct dp_path_cfg *pc;
 
 		count++;
-		if (s == NULL || s->st != n.st || !s->cfg.ul_match_client ||
+		/* Learnt by client match, or from an authenticated ESP packet. */
+		if (s == NULL || s->st != n.st || n.path >= s->cfg.n_paths ||
+		    !(s->cfg.ul_match_client || s->paths[n.path].esp_in != NULL) ||
 		    n.path >= s->cfg.n_paths || s->cfg.paths[n.path].conn_id != n.conn_id ||
 		    (s->paths[n.path].client_ip == n.client_ip &&
 		     s->paths[n.path].client_port == n.client_port)) {

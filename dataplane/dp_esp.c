@@ -35,26 +35,84 @@ static bool sa_cfg_eq(const struct dp_ipsec_sa_cfg *a, const struct dp_ipsec_sa_
 	       memcmp(a->keymat, b->keymat, a->keymat_len) == 0;
 }
 
+static bool key_eq(const struct dp_ipsec_sa_cfg *a, const struct dp_ipsec_sa_cfg *b)
+{
+	return a->keymat_len == b->keymat_len && memcmp(a->keymat, b->keymat, a->keymat_len) == 0;
+}
+
 /*
- * An update may add IPsec to a path, keep a path's SAs (identical) or
- * replace both with new ones (new SPIs and a new outbound key: the counters
- * restart, so a key must never be reused with them); anything else --
- * removing IPsec included -- is refused.
+ * What an inbound SA of the new version is to the old one: 0 new, 1 the old
+ * `in`, 2 the old `in_prev`; -1 a known SPI with other keys.
+ */
+static int in_origin(const struct dp_ipsec_cfg *o, const struct dp_ipsec_sa_cfg *sa)
+{
+	if (o->in.spi == sa->spi)
+		return sa_cfg_eq(&o->in, sa) ? 1 : -1;
+	if (o->in_prev.spi != 0 && o->in_prev.spi == sa->spi)
+		return sa_cfg_eq(&o->in_prev, sa) ? 2 : -1;
+	return 0;
+}
+
+/*
+ * Is `n` a valid successor of `o` on one path (shared/dp_api.h)?  Each SA
+ * either continues (same SPI and key) or is new; a new outbound SA needs a
+ * new SPI and a new key (its SN restarts at 1: the old key with a restarted
+ * SN would reuse GCM nonces); the previous inbound SA of a rekey must be one
+ * the path had.  Never back to plaintext.
  */
 static int update_ok(const struct dp_ipsec_cfg *o, const struct dp_ipsec_cfg *n)
 {
+	int oin, oprev = 0;
+	bool out_kept, cont;
+
 	if (!o->enabled)
 		return 0; /* IPsec added: the owner starts the counters afresh */
 	if (!n->enabled)
-		return -EINVAL; /* never back to plaintext by an update */
-	if (sa_cfg_eq(&o->out, &n->out) && sa_cfg_eq(&o->in, &n->in))
-		return o->suite == n->suite && o->esn == n->esn &&
-		       o->replay_window == n->replay_window ? 0 : -EINVAL;
-	if (o->out.spi == n->out.spi || o->in.spi == n->in.spi ||
-	    (o->out.keymat_len == n->out.keymat_len &&
-	     memcmp(o->out.keymat, n->out.keymat, o->out.keymat_len) == 0))
 		return -EINVAL;
+	out_kept = sa_cfg_eq(&o->out, &n->out);
+	if (!out_kept && (o->out.spi == n->out.spi || key_eq(&o->out, &n->out)))
+		return -EINVAL;
+	oin = in_origin(o, &n->in);
+	if (oin < 0 || oin == 2)
+		return -EINVAL; /* the previous SA cannot become the current one again */
+	if (n->in_prev.spi != 0) {
+		oprev = in_origin(o, &n->in_prev);
+		if (oprev <= 0)
+			return -EINVAL;
+	}
+	cont = out_kept || oin > 0 || oprev > 0;
+	if (cont && (o->suite != n->suite || o->esn != n->esn ||
+		     o->replay_window != n->replay_window))
+		return -EINVAL; /* a continuing SA keeps its transform */
 	return 0;
+}
+
+/* Which of the two replay windows the new version's inbound SAs use. */
+static void in_slots(const struct dp_path *op, const struct dp_ipsec_cfg *o,
+		     const struct dp_ipsec_cfg *n, uint8_t *slot)
+{
+	uint8_t old_in = op != NULL ? op->esp_in_slot : 1;
+	int oin = op != NULL ? in_origin(o, &n->in) : 0;
+	int oprev = op != NULL && n->in_prev.spi != 0 ? in_origin(o, &n->in_prev) : 0;
+
+	if (oin == 1)
+		*slot = old_in; /* kept: its window continues */
+	else if (oprev == 2)
+		*slot = old_in; /* the old previous SA keeps the other window */
+	else
+		*slot = (uint8_t)(1u - old_in); /* new: the window the old `in` does not use */
+}
+
+static int sa_make(struct dp_ctx *dp, struct esp_sa *sa, const struct dp_ipsec_cfg *ic,
+		   const struct dp_ipsec_sa_cfg *c, bool inbound)
+{
+	struct esp_sa_cfg e = {
+		.spi = c->spi, .suite = (enum esp_suite)ic->suite, .inbound = inbound,
+		.esn = ic->esn, .replay_window = inbound ? ic->replay_window : 0,
+		.keymat = c->keymat, .keymat_len = c->keymat_len,
+	};
+
+	return esp_sa_init(sa, dp->ctl_mb, &e);
 }
 
 int dp_esp_build(struct dp_ctx *dp, struct dp_session *s, const struct dp_session *old)
@@ -67,6 +125,8 @@ int dp_esp_build(struct dp_ctx *dp, struct dp_session *s, const struct dp_sessio
 		if (old != NULL && i < old->cfg.n_paths &&
 		    update_ok(&old->cfg.paths[i].ipsec, ic) < 0)
 			return -EINVAL;
+		if (ic->enabled && (ic->in_prev.spi == ic->in.spi || ic->in.spi == 0))
+			return -EINVAL;
 		if (ic->enabled)
 			n++;
 	}
@@ -74,36 +134,43 @@ int dp_esp_build(struct dp_ctx *dp, struct dp_session *s, const struct dp_sessio
 		return 0;
 	if (dp->ctl_mb == NULL)
 		return -ENOMEM;
-	s->esp_sas = rte_zmalloc("mamsgw_esp_sa", 2 * n * sizeof(struct esp_sa), 64);
+	s->esp_sas = rte_zmalloc("mamsgw_esp_sa", 3 * n * sizeof(struct esp_sa), 64);
 	if (s->esp_sas == NULL)
 		return -ENOMEM;
+	s->n_esp_sas = 3 * n;
 	for (unsigned i = 0; i < s->cfg.n_paths; i++) {
 		const struct dp_ipsec_cfg *ic = &s->cfg.paths[i].ipsec;
+		const struct dp_path *op = NULL;
 		struct dp_path *p = &s->paths[i];
 		struct dp_path_esp *pe = &s->st->paths[i].esp;
-		struct esp_sa_cfg oc = {
-			.spi = ic->out.spi, .suite = (enum esp_suite)ic->suite, .inbound = false,
-			.esn = ic->esn, .keymat = ic->out.keymat, .keymat_len = ic->out.keymat_len,
-		};
-		struct esp_sa_cfg in = {
-			.spi = ic->in.spi, .suite = (enum esp_suite)ic->suite, .inbound = true,
-			.esn = ic->esn, .replay_window = ic->replay_window,
-			.keymat = ic->in.keymat, .keymat_len = ic->in.keymat_len,
-		};
+		uint8_t slot;
+		int rc;
 
 		if (!ic->enabled)
 			continue;
+		if (old != NULL && i < old->cfg.n_paths && old->paths[i].esp_in != NULL)
+			op = &old->paths[i];
+		in_slots(op, op != NULL ? &old->cfg.paths[i].ipsec : NULL, ic, &slot);
 		p->esp_out = &s->esp_sas[k++];
 		p->esp_in = &s->esp_sas[k++];
-		if (esp_sa_init(p->esp_out, dp->ctl_mb, &oc) < 0 ||
-		    esp_sa_init(p->esp_in, dp->ctl_mb, &in) < 0 ||
-		    ic->out.spi >= 0x80000000u || ic->in.spi >= 0x80000000u) {
+		p->esp_in_prev = &s->esp_sas[k++];
+		rc = sa_make(dp, p->esp_out, ic, &ic->out, false);
+		if (rc == 0)
+			rc = sa_make(dp, p->esp_in, ic, &ic->in, true);
+		if (rc == 0 && ic->in_prev.spi != 0)
+			rc = sa_make(dp, p->esp_in_prev, ic, &ic->in_prev, true);
+		else if (rc == 0)
+			p->esp_in_prev = NULL;
+		if (rc < 0) {
 			dp_esp_free(s);
 			return -EINVAL;
 		}
 		p->esp_st = pe;
+		p->esp_in_slot = slot;
 		p->esp_out->next_sn_ext = &pe->next_sn;
-		p->esp_in->replay_ext = &pe->replay;
+		p->esp_in->replay_ext = &pe->replay[slot];
+		if (p->esp_in_prev != NULL)
+			p->esp_in_prev->replay_ext = &pe->replay[1u - slot];
 		p->esp_ovh = (uint8_t)(esp_sa_hdr_len(p->esp_out) + esp_sa_tail_max(p->esp_out));
 		p->esp_nh = s->cfg.method == GMA_METHOD_NONIP ? ESP_NH_NOIP : ESP_NH_IPV4;
 	}
@@ -112,20 +179,18 @@ int dp_esp_build(struct dp_ctx *dp, struct dp_session *s, const struct dp_sessio
 
 void dp_esp_free(struct dp_session *s)
 {
-	unsigned n = 0;
-
 	if (s->esp_sas == NULL)
 		return;
 	for (unsigned i = 0; i < s->cfg.n_paths; i++) {
 		s->paths[i].esp_out = NULL;
 		s->paths[i].esp_in = NULL;
-		if (s->cfg.paths[i].ipsec.enabled)
-			n += 2;
+		s->paths[i].esp_in_prev = NULL;
 	}
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < s->n_esp_sas; i++)
 		esp_sa_wipe(&s->esp_sas[i]);
 	rte_free(s->esp_sas);
 	s->esp_sas = NULL;
+	s->n_esp_sas = 0;
 }
 
 int dp_esp_workers_init(struct dp_ctx *dp)
@@ -189,11 +254,12 @@ static inline void out_sync(const struct dp_path *p)
 	}
 }
 
-static inline void in_sync(const struct dp_path *p)
+/* The window of inbound SA sa (slot of the path's state) is that SA's. */
+static inline void in_sync(const struct dp_path *p, const struct esp_sa *sa, unsigned slot)
 {
-	if (unlikely(p->esp_st->in_spi != p->esp_in->spi)) {
-		p->esp_st->in_spi = p->esp_in->spi;
-		p->esp_st->replay = p->esp_in->replay; /* esp_sa_init's empty window */
+	if (unlikely(p->esp_st->in_spi[slot] != sa->spi)) {
+		p->esp_st->in_spi[slot] = sa->spi;
+		p->esp_st->replay[slot] = sa->replay; /* esp_sa_init's empty window */
 	}
 }
 
@@ -302,8 +368,8 @@ int dp_esp_ul_classify(struct dp_worker *w, struct rte_mbuf *m, struct dp_sessio
 	if (spi != 0 && rte_hash_lookup_data(w->dp->esp_hash, &spi, &data) >= 0) {
 		/* The SPI names the session and path: authenticated by the ICV, so
 		 * an endpoint no path has (NAT rebinding) is fine too. */
-		*sp = (struct dp_session *)((uintptr_t)data & ~(uintptr_t)7u);
-		*path = (unsigned)((uintptr_t)data & 7u);
+		*sp = (struct dp_session *)((uintptr_t)data & ~(uintptr_t)15u);
+		*path = (unsigned)((uintptr_t)data & 15u);
 		return 1;
 	}
 	if (s == NULL)
@@ -353,6 +419,10 @@ static void in_flush(struct dp_worker *w)
 		f = rte_pktmbuf_mtod(m, uint8_t *);
 		udp = (struct rte_udp_hdr *)(f + RTE_ETHER_HDR_LEN + ihl);
 		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8u + op->len));
+		ip = (struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN);
+		if (unlikely(ip->src_addr != s->paths[pi].client_ip ||
+			     udp->src_port != s->paths[pi].client_port))
+			dp_ul_rebound(w, s, pi, m); /* authenticated: learn the endpoint */
 		dp_ul_packet(w, s, pi, m);
 	}
 	q->n = 0;
@@ -361,20 +431,29 @@ static void in_flush(struct dp_worker *w)
 void dp_esp_in(struct dp_worker *w, const struct dp_session *s, unsigned pi, struct rte_mbuf *m)
 {
 	struct dp_esp_q *q = w->esp_in;
-	const struct dp_path *p = &s->paths[pi];
+	bool prev = (pi & DP_ESP_PREV) != 0;
+	const struct dp_path *p = &s->paths[pi & ~DP_ESP_PREV];
 	const struct rte_ipv4_hdr *ip;
 	const struct rte_udp_hdr *udp;
+	struct esp_sa *sa;
 	struct esp_op *op;
 	unsigned ihl;
 
+	pi &= ~DP_ESP_PREV;
+	sa = prev ? p->esp_in_prev : p->esp_in;
+	if (unlikely(sa == NULL)) {
+		/* A version published after the lookup dropped the previous SA. */
+		dp_drop_p(w, s->st, pi, m, DP_DROP_ESP_BASE_ + ESP_UNKNOWN_SPI);
+		return;
+	}
 	if (q->n == DP_ESP_Q)
 		in_flush(w);
 	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
 	ihl = (ip->version_ihl & 0x0F) * 4u;
 	udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
-	in_sync(p);
+	in_sync(p, sa, prev ? 1u - p->esp_in_slot : p->esp_in_slot);
 	op = &q->ops[q->n];
-	op->sa = p->esp_in;
+	op->sa = sa;
 	op->esp = (uint8_t *)(udp + 1);
 	op->len = rte_be_to_cpu_16(udp->dgram_len) - (uint32_t)sizeof(*udp); /* checked */
 	q->m[q->n] = m;

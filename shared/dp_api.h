@@ -46,6 +46,11 @@ struct dp_ipsec_cfg {
 	uint32_t replay_window;      /* inbound: power of 2, 32..4096; 0 = 1024 */
 	struct dp_ipsec_sa_cfg out;  /* downlink: the gateway's outbound SA */
 	struct dp_ipsec_sa_cfg in;   /* uplink: the gateway's inbound SA (SPI unique) */
+	/* Rekey overlap (spi 0: none): the previous inbound SA, still accepted
+	 * while the client may send with it.  It must be the `in` (or the
+	 * `in_prev`) of the version it replaces, so its replay window
+	 * continues; see docs/ipsec.md, "Rekey". */
+	struct dp_ipsec_sa_cfg in_prev;
 };
 
 /* One delivery connection of a session (RFC 8743: an access path). */
@@ -58,10 +63,12 @@ struct dp_path_cfg {
 	uint16_t mtu;         /* largest IP packet on this path, outer headers included */
 	bool up;
 	/* IPsec adaptation: with it the path never carries plaintext.  An
-	 * update may add it to a path, keep a path's SAs (same SPIs and keys:
-	 * the SN counter and replay window continue) or replace both SAs with
-	 * new SPIs and a new outbound key (counters restart); anything else,
-	 * removing it included, is -EINVAL. */
+	 * update may add it to a path; each SA of an update either is one of
+	 * the path's current SAs (same SPI and key: its SN counter or replay
+	 * window continues; inbound ones may move from `in` to `in_prev`) or
+	 * is new (a new SPI and, outbound, a new key: counters restart).
+	 * Anything else -- a known SPI with another key, a reused outbound
+	 * key, removing IPsec -- is -EINVAL. */
 	struct dp_ipsec_cfg ipsec;
 };
 

@@ -5,6 +5,8 @@
  * and the replay window (owner's state); one that changes a key under the
  * same SPI is refused; new SPIs and keys replace both SAs (counters restart,
  * the old inbound SPI is gone); an inbound SPI of another session is -EEXIST.
+ * A rekey overlaps the old and new SAs (docs/ipsec.md, "Rekey"), and an
+ * authenticated ESP packet from a new endpoint moves the path there.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -28,6 +30,7 @@ struct world {
 	struct esp_sa cli_in, cli_out; /* the client's SAs */
 	uint32_t next_sn;              /* uplink Flow SN */
 	uint32_t dl_seq;
+	uint16_t cli_port;             /* the client's wifi UDP port (NAT) */
 };
 
 static void keys(struct dp_ipsec_cfg *ic, uint32_t out_spi, uint32_t in_spi, uint8_t seed)
@@ -64,6 +67,7 @@ static void world_up(struct world *wd)
 	char err[256];
 
 	memset(wd, 0, sizeof(*wd));
+	wd->cli_port = 5000;
 	rw_eal_up("test_dp_esp_live", "0@0,1@1");
 	rw_port_make(&wd->wifi, "wifi", 1, 4096);
 	rw_port_make(&wd->lte, "lte", 1, 4096);
@@ -132,7 +136,8 @@ static void ul_one(struct world *wd, bool ok)
 {
 	struct rw_ul u = {
 		.method = GMA_METHOD_TRAILER, .f = { .flags = GMA_F_FLOW_SN, .flow_sn = wd->next_sn },
-		.client_ip = IP4(192, 0, 2, 10), .client_port = 5000, .gw_ip = IP4(192, 0, 2, 1),
+		.client_ip = IP4(192, 0, 2, 10), .client_port = wd->cli_port,
+		.gw_ip = IP4(192, 0, 2, 1),
 	};
 	struct rte_mbuf *p = rw_ul_frame(wd->mp, &u, wd->next_sn), *m;
 	uint8_t *f = rte_pktmbuf_mtod(p, uint8_t *), esp[2048];
@@ -236,6 +241,136 @@ Test(esp_live, sas_across_versions, .timeout = 60)
 	keys(&o.paths[0].ipsec, 0x3000, 0x3001, 9);
 	cr_assert_eq(dp_session_add(wd.dp, &o), 0);
 	cr_assert_eq(dp_session_remove(wd.dp, 2), 0);
+	cr_assert_eq(dp_session_remove(wd.dp, 1), 0);
+	world_down(&wd);
+}
+
+static void sa_set(struct dp_ipsec_sa_cfg *sa, uint32_t spi, uint8_t seed)
+{
+	sa->spi = spi;
+	sa->keymat_len = 20;
+	for (unsigned i = 0; i < 20; i++)
+		sa->keymat[i] = (uint8_t)(seed * 7 + i);
+}
+
+/* The client's SA for a gateway SA (its direction reversed). */
+static void cli_sa(struct world *wd, struct esp_sa *sa, const struct dp_ipsec_sa_cfg *c,
+		   bool inbound)
+{
+	struct esp_sa_cfg e = { .spi = c->spi, .suite = ESP_SUITE_AES128_GCM, .inbound = inbound,
+				.keymat = c->keymat, .keymat_len = c->keymat_len };
+
+	cr_assert_eq(esp_sa_init(sa, wd->mb, &e), 0);
+}
+
+Test(esp_live, rekey_overlap, .timeout = 60)
+{
+	struct world wd;
+	struct dp_session_cfg c;
+	struct dp_ipsec_cfg *ic = &c.paths[0].ipsec;
+	struct esp_sa old_out, old_out_at3, new_out_at1;
+
+	world_up(&wd);
+	c = g_cfg.sessions[0];
+	ul_one(&wd, true);
+	ul_one(&wd, true);
+	old_out_at3 = wd.cli_out; /* would send SN 3 again */
+	ul_one(&wd, true);
+	dl_expect(&wd, 2, SPI_OUT, 1);
+
+	/* Not a rekey: a previous SA the path never had, or the old previous
+	 * one as the current SA again. */
+	sa_set(&ic->in, SPI_IN + 1, 40);
+	sa_set(&ic->in_prev, 0x2222, 41);
+	cr_assert_eq(dp_session_update(wd.dp, &c), -EINVAL);
+	ic->in_prev = ic->in;
+	cr_assert_eq(dp_session_update(wd.dp, &c), -EINVAL, "in_prev == in");
+
+	/* Rekey, step 1: a new inbound SA, the old one still accepted. */
+	c = g_cfg.sessions[0];
+	ic->in_prev = ic->in;
+	sa_set(&ic->in, SPI_IN + 1, 40);
+	cr_assert_eq(dp_session_update(wd.dp, &c), 0);
+	old_out = wd.cli_out;
+	cli_sa(&wd, &wd.cli_out, &ic->in, false);
+	ul_one(&wd, true); /* the client switched */
+	new_out_at1 = wd.cli_out;
+	new_out_at1.next_sn = 1;
+	wd.cli_out = old_out;
+	ul_one(&wd, true); /* one sent with the old SA before the switch */
+	old_out = wd.cli_out;
+	/* The old SA's window continued: SN 3 again is a replay. */
+	wd.cli_out = old_out_at3;
+	ul_one(&wd, false);
+	cr_assert_eq(drops_named(&wd, "esp_replay"), 1);
+	dl_expect(&wd, 2, SPI_OUT, 3); /* downlink: still the old SA, SN continues */
+
+	/* Step 2 (the client confirmed): a new outbound SA, SN from 1. */
+	sa_set(&ic->out, SPI_OUT + 1, 50);
+	cr_assert_eq(dp_session_update(wd.dp, &c), 0);
+	cli_sa(&wd, &wd.cli_in, &ic->out, true);
+	dl_expect(&wd, 3, SPI_OUT + 1, 1);
+	wd.cli_out = old_out;
+	ul_one(&wd, true); /* still inside the grace period */
+	old_out = wd.cli_out;
+	/* Step 2 again (an unrelated update): the same SAs, same windows. */
+	cr_assert_eq(dp_path_set(wd.dp, 1, 1, true, 1400), 0);
+	wd.cli_out = new_out_at1;
+	ul_one(&wd, false); /* new SA's SN 1 again: the window continued */
+	cr_assert_eq(drops_named(&wd, "esp_replay"), 2);
+
+	/* Step 3 (grace over): the old inbound SA is gone. */
+	memset(&ic->in_prev, 0, sizeof(ic->in_prev));
+	cr_assert_eq(dp_session_update(wd.dp, &c), 0);
+	wd.cli_out = old_out;
+	ul_one(&wd, false);
+	cr_assert_eq(drops_named(&wd, "esp_unknown_spi"), 1);
+	cli_sa(&wd, &wd.cli_out, &ic->in, false);
+	wd.cli_out.next_sn = 2; /* SN 1 was used */
+	ul_one(&wd, true);
+	dl_expect(&wd, 1, SPI_OUT + 1, 4);
+	cr_assert_eq(dp_session_remove(wd.dp, 1), 0);
+	world_down(&wd);
+}
+
+Test(esp_live, endpoint_learnt_from_esp, .timeout = 60)
+{
+	struct world wd;
+	struct dp_session_stats ss;
+	struct dp_stats st;
+
+	world_up(&wd);
+	cr_assert(!g_cfg.sessions[0].ul_match_client, "ESP alone, no client match");
+	ul_one(&wd, true);
+	/* The client's NAT rebinds: authenticated ESP from port 6000 is
+	 * accepted and the path moves there at the next control tick. */
+	wd.cli_port = 6000;
+	ul_one(&wd, true);
+	ul_one(&wd, true);
+	cr_assert_eq(dp_session_stats_read(wd.dp, 1, &ss), 0);
+	cr_assert_eq(ss.paths[0].ul_rebound, 2);
+	cr_assert_eq(ss.paths[0].client_port, 5000, "not before the control tick");
+	dp_ctl_tick(wd.dp);
+	cr_assert_eq(dp_stats_read(wd.dp, &st), 0);
+	cr_assert_eq(st.rebinds_applied, 1);
+	cr_assert_eq(dp_session_stats_read(wd.dp, 1, &ss), 0);
+	cr_assert_eq(ss.paths[0].client_port, 6000, "the path has the learnt port");
+	ul_one(&wd, true);
+	cr_assert_eq(dp_session_stats_read(wd.dp, 1, &ss), 0);
+	cr_assert_eq(ss.paths[0].ul_rebound, 2, "from the learnt endpoint: no longer rebound");
+	/* A forged packet from yet another port does not move the path. */
+	wd.cli_port = 7000;
+	{
+		struct esp_sa saved = wd.cli_out;
+
+		wd.cli_out.salt[0] ^= 1; /* wrong key material: ICV fails */
+		ul_one(&wd, false);
+		wd.cli_out = saved;
+	}
+	dp_ctl_tick(wd.dp);
+	cr_assert_eq(dp_session_stats_read(wd.dp, 1, &ss), 0);
+	cr_assert_eq(ss.paths[0].client_port, 6000);
+	cr_assert_eq(drops_named(&wd, "esp_bad_icv"), 1);
 	cr_assert_eq(dp_session_remove(wd.dp, 1), 0);
 	world_down(&wd);
 }
