@@ -21,7 +21,7 @@
 
 static const char *const ncm_keys[] = {
 	"ncm_id", "listen", "endpoint", "tls", "token", "token_file", "limits", "timers",
-	"anchor", "delivery", "session", "policy", "ssids", NULL,
+	"anchor", "delivery", "session", "policy", "ssids", "ipsec_secret_over_ws", NULL,
 };
 static const char *const endpoint_keys[] = { "ip", "port", NULL };
 static const char *const tls_keys[] = { "cert", "key", "client_ca", NULL };
@@ -35,7 +35,10 @@ static const char *const anchor_keys[] = {
 	"connection_id", "connection_type", "pool", "gateway", "dns", NULL,
 };
 static const char *const delivery_keys[] = {
-	"connection_id", "connection_type", "port", "gw_port", "mtu", NULL,
+	"connection_id", "connection_type", "port", "gw_port", "mtu", "ipsec", NULL,
+};
+static const char *const delivery_ipsec_keys[] = {
+	"suite", "esn", "replay_window", "rekey_s", "grace_ms", NULL,
 };
 static const char *const session_keys[] = {
 	"method", "dl_fields", "mx_dialect", "fragment", "concat", "concat_hold_us",
@@ -223,6 +226,40 @@ static int parse_anchor(struct cfg_parser *p, const json_t *ncm, struct cp_confi
 	return 0;
 }
 
+/* Optional "ipsec" of a delivery connection: SAs derived from the MAMS
+ * shared secret (docs/ipsec.md, "Keys from MAMS"). */
+static int parse_delivery_ipsec(struct cfg_parser *p, const json_t *o, const char *path,
+				struct cp_delivery_cfg *d)
+{
+	const json_t *v;
+	char sub[CFG_PATH_LEN];
+	int suite = 1;
+	int rc = cfg_field(p, o, path, "ipsec", false, &v);
+
+	if (rc <= 0)
+		return rc < 0 ? -1 : 0;
+	cfg_subpath(sub, "%s.ipsec", path);
+	if (!json_is_object(v))
+		return cfg_fail(p, path, "ipsec", "expected an object, got %s", cfg_type_name(v));
+	d->ipsec = true;
+	d->ipsec_esn = true;
+	d->ipsec_replay_window = 1024;
+	d->ipsec_rekey_s = 3600;
+	d->ipsec_grace_ms = 5000;
+	if (cfg_check_object(p, v, sub, delivery_ipsec_keys) ||
+	    cfg_get_name(p, v, sub, "suite", false, cfg_ipsec_suites, &suite) ||
+	    cfg_get_bool(p, v, sub, "esn", &d->ipsec_esn) ||
+	    cfg_get_pow2(p, v, sub, "replay_window", 32, 4096, NULL, &d->ipsec_replay_window) ||
+	    cfg_get_u32(p, v, sub, "rekey_s", false, 0, 30u * 86400u, &d->ipsec_rekey_s) ||
+	    cfg_get_u32(p, v, sub, "grace_ms", false, 100, 600000, &d->ipsec_grace_ms))
+		return -1;
+	d->ipsec_suite = (uint8_t)suite;
+	if (d->ipsec_rekey_s != 0 && d->ipsec_rekey_s * 1000ull <= d->ipsec_grace_ms)
+		return cfg_fail(p, sub, "rekey_s", "%u s is not longer than grace_ms (%u ms)",
+				d->ipsec_rekey_s, d->ipsec_grace_ms);
+	return 0;
+}
+
 static int parse_delivery(struct cfg_parser *p, const json_t *ncm, const struct dp_config *dpc,
 			  struct cp_config *c)
 {
@@ -266,6 +303,8 @@ static int parse_delivery(struct cfg_parser *p, const json_t *ncm, const struct 
 		if (!known)
 			return cfg_fail(p, path, "gw_port", "%u is not a GMA UDP port of \"%s\"",
 					d->gw_port, port);
+		if (parse_delivery_ipsec(p, o, path, d))
+			return -1;
 		for (size_t j = 0; j < i; j++)
 			if (c->delivery[j].connection_id == d->connection_id)
 				return cfg_fail(p, path, "connection_id",
@@ -428,6 +467,18 @@ static int parse_ncm(struct cfg_parser *p, const json_t *ncm, const struct dp_co
 		if ((dpc->sessions[i].anchor_ip & c->anchor_mask) == c->anchor_net)
 			return cfg_fail(p, "ncm.anchor", "pool",
 					"contains the anchor_ip of sessions[%u]", i);
+	if (cfg_get_bool(p, ncm, "ncm", "ipsec_secret_over_ws", &c->secret_over_ws))
+		return -1;
+	for (unsigned i = 0; i < c->n_delivery; i++) {
+		char dpath[CFG_PATH_LEN];
+
+		cfg_subpath(dpath, "ncm.delivery[%u]", i);
+		if (c->delivery[i].ipsec && c->cert[0] == '\0' && !c->secret_over_ws)
+			return cfg_fail(p, dpath, "ipsec",
+					"the shared secret would cross the WebSocket in the clear: "
+					"configure ncm.tls (or, for tests, "
+					"ncm.ipsec_secret_over_ws: true)");
+	}
 	c->enabled = true;
 	return 0;
 }

@@ -28,6 +28,14 @@ struct cp_delivery_cfg {
 	uint32_t gw_ip;               /* the port's IPv4 (tunnel endpoint), host order */
 	uint16_t gw_port;             /* GMA UDP port the client sends to */
 	uint16_t mtu;                 /* default path MTU until the client reports one */
+	/* "ipsec": the IPsec adaptation (docs/ipsec.md): ESP-in-UDP with SAs
+	 * derived from a shared secret the NCM draws per session. */
+	bool ipsec;
+	uint8_t ipsec_suite;          /* enum esp_suite */
+	bool ipsec_esn;
+	uint32_t ipsec_replay_window; /* power of 2, 32..4096 */
+	uint32_t ipsec_rekey_s;       /* a new secret this often; 0 = never */
+	uint32_t ipsec_grace_ms;      /* the old inbound SA lives this long after the switch */
 };
 
 /* The default steering policy (cp_policy.h). */
@@ -52,6 +60,9 @@ struct cp_config {
 	char cert[CP_PATH_LEN], key[CP_PATH_LEN], client_ca[CP_PATH_LEN];
 	/* "token" or "token_file": bearer token required at the upgrade */
 	char token[CP_TOKEN_LEN];
+	/* "ipsec_secret_over_ws": send IPsec shared secrets over a WebSocket
+	 * without TLS (tests only; refused by default) */
+	bool secret_over_ws;
 	/* "limits" */
 	uint32_t max_message;
 	uint32_t max_depth;

@@ -20,8 +20,11 @@
 
 #include "cp_policy.h"
 #include "dp_api.h"
+#include "esp_kdf.h"
 
 #define MAX_PENDING 6u
+#define SECRET_BYTES 32u /* a shared secret: 32 random bytes ... */
+#define SECRET_CHARS 43u /* ... in base64url without padding (docs/ipsec.md) */
 #define IP4(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (d))
 
 /* A request of the NCM waiting for its answer. */
@@ -57,6 +60,17 @@ struct dconn {
 	uint64_t rx_pkts, lost, tx_bytes; /* counters at the last policy run */
 	uint32_t loss_ppm;
 	uint32_t rate_kbps;      /* measured downlink rate */
+	/* IPsec adaptation (cfg.delivery[].ipsec; docs/ipsec.md): the secret
+	 * last sent and the SAs the data plane has.  A rekey installs the new
+	 * inbound SA next to the old one (ipsec.in_prev) and sends the new
+	 * secret; the client's confirmation switches the outbound SA
+	 * (next_out), and the old inbound SA goes grace_ms later. */
+	char secret[SECRET_CHARS + 1];
+	struct dp_ipsec_cfg ipsec;   /* enabled once derived */
+	struct dp_ipsec_sa_cfg next_out;
+	bool rekeying;               /* new secret sent, not yet confirmed */
+	uint64_t rekey_ms;           /* next rekey; 0: never */
+	uint64_t grace_end_ms;       /* remove ipsec.in_prev then; 0: nothing to remove */
 };
 
 struct sess {
@@ -74,6 +88,7 @@ struct sess {
 	uint8_t dp_order[DP_MAX_PATHS]; /* delivery index of each data-plane path */
 	uint8_t n_dp;
 	bool in_dp;
+	bool cli_ipsec;          /* the CCM supports the IPsec adaptation */
 	struct gma_steer_cfg steer[DP_MAX_FLOWS]; /* per template flow, delivery indexes */
 	uint64_t policy_ms;
 	struct pending pend[MAX_PENDING];
@@ -100,6 +115,7 @@ struct cp_ncm {
 	struct cp_msg in, out;   /* scratch */
 	struct dp_session_cfg dpc; /* scratch */
 	struct dp_session_stats dps; /* scratch */
+	IMB_MGR *mb;             /* key derivation (IPsec adaptation) */
 };
 
 static const char *const state_names[CP_NCM_STATE_COUNT] = {
@@ -183,6 +199,135 @@ static int random_bytes(struct cp_ncm *n, void *buf, size_t len)
 	if (n->io.random != NULL)
 		return n->io.random(n->io.opaque, buf, len);
 	return getrandom(buf, len, 0) == (ssize_t)len ? 0 : -EIO;
+}
+
+/* ---- IPsec adaptation (docs/ipsec.md, "Keys from MAMS") ------------------- */
+
+static void b64url(const uint8_t *in, size_t len, char *out)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i += 3) {
+		size_t k = len - i;
+		uint32_t v = (uint32_t)in[i] << 16;
+
+		if (k > 1)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (k > 2)
+			v |= in[i + 2];
+		out[o++] = tab[(v >> 18) & 63];
+		out[o++] = tab[(v >> 12) & 63];
+		if (k > 1)
+			out[o++] = tab[(v >> 6) & 63];
+		if (k > 2)
+			out[o++] = tab[v & 63];
+	}
+	out[o] = '\0';
+}
+
+/* Is spi an inbound SPI of one of the NCM's sessions? */
+static bool spi_in_use(const struct cp_ncm *n, uint32_t spi)
+{
+	for (unsigned i = 0; i < n->max_sess; i++) {
+		const struct sess *s = &n->sess[i];
+
+		for (unsigned d = 0; s->used && d < n->cfg.n_delivery; d++) {
+			const struct dp_ipsec_cfg *ic = &s->dc[d].ipsec;
+
+			if (ic->enabled && (ic->in.spi == spi || ic->in_prev.spi == spi))
+				return true;
+		}
+	}
+	return false;
+}
+
+static void sa_copy(struct dp_ipsec_sa_cfg *o, const struct esp_sa_cfg *c)
+{
+	o->spi = c->spi;
+	o->keymat_len = (uint8_t)c->keymat_len;
+	memcpy(o->keymat, c->keymat, c->keymat_len);
+}
+
+/*
+ * A new shared secret for delivery connection di of s, and the gateway's
+ * SAs it gives (in: uplink, out: downlink).  Drawn again while the inbound
+ * SPI is one the NCM already uses.  0, -EIO (no random bytes), -EAGAIN.
+ */
+static int ipsec_draw(struct cp_ncm *n, const struct sess *s, unsigned di, char *secret,
+		      struct dp_ipsec_sa_cfg *in, struct dp_ipsec_sa_cfg *out)
+{
+	const struct cp_delivery_cfg *dc = &n->cfg.delivery[di];
+	struct esp_kdf_ctx ctx = {
+		.ncm_id = n->cfg.ncm_id, .session_id = s->id, .conn_id = dc->connection_id,
+		.suite = (enum esp_suite)dc->ipsec_suite, .esn = dc->ipsec_esn,
+	};
+	uint8_t raw[SECRET_BYTES], km[ESP_KEYMAT_MAX];
+	struct esp_sa_cfg c;
+	int rc = -EAGAIN;
+
+	for (unsigned tries = 0; tries < 8 && rc == -EAGAIN; tries++) {
+		if (random_bytes(n, raw, sizeof(raw)) != 0) {
+			rc = -EIO;
+			break;
+		}
+		b64url(raw, sizeof(raw), secret);
+		if (esp_kdf_derive(n->mb, (const uint8_t *)secret, SECRET_CHARS, &ctx,
+				   ESP_DIR_UPLINK, true, km, &c) < 0) {
+			rc = -EINVAL;
+			break;
+		}
+		sa_copy(in, &c);
+		if (spi_in_use(n, in->spi) || in->spi == s->dc[di].ipsec.in.spi ||
+		    in->spi == s->dc[di].ipsec.in_prev.spi) {
+			n->st.ipsec_spi_redraws++;
+			continue;
+		}
+		if (esp_kdf_derive(n->mb, (const uint8_t *)secret, SECRET_CHARS, &ctx,
+				   ESP_DIR_DOWNLINK, true, km, &c) < 0) {
+			rc = -EINVAL;
+			break;
+		}
+		sa_copy(out, &c);
+		rc = 0;
+	}
+	esp_wipe(raw, sizeof(raw));
+	esp_wipe(km, sizeof(km));
+	return rc;
+}
+
+/* The first secret and SAs of an IPsec delivery connection of s. */
+static int ipsec_init(struct cp_ncm *n, struct sess *s, unsigned di, uint64_t now_ms)
+{
+	const struct cp_delivery_cfg *dc = &n->cfg.delivery[di];
+	struct dconn *d = &s->dc[di];
+	struct dp_ipsec_cfg ic = { 0 };
+	int rc = ipsec_draw(n, s, di, d->secret, &ic.in, &ic.out);
+
+	if (rc < 0) {
+		n->st.ipsec_errors++;
+		fprintf(stderr, "ncm: session %u: no IPsec keys for connection %u: %s\n", s->id,
+			dc->connection_id, strerror(-rc));
+		memset(d->secret, 0, sizeof(d->secret));
+		return rc;
+	}
+	ic.enabled = true;
+	ic.suite = dc->ipsec_suite;
+	ic.esn = dc->ipsec_esn;
+	ic.replay_window = dc->ipsec_replay_window;
+	d->ipsec = ic;
+	d->rekey_ms = dc->ipsec_rekey_s != 0 ? now_ms + dc->ipsec_rekey_s * 1000ull : 0;
+	esp_wipe(&ic, sizeof(ic));
+	return 0;
+}
+
+static bool sess_has_ipsec(const struct cp_ncm *n, const struct sess *s)
+{
+	for (unsigned i = 0; i < n->cfg.n_delivery; i++)
+		if (s->dc[i].ipsec.enabled)
+			return true;
+	return false;
 }
 
 /* ---- Sending --------------------------------------------------------------- */
@@ -340,6 +485,7 @@ static void build_dp(struct cp_ncm *n, const struct sess *s, struct dp_session_c
 		if (d->mtu != 0)
 			p->mtu = d->mtu;
 		p->up = d->setup && d->status != CP_CONN_STATUS_DISABLED;
+		p->ipsec = d->ipsec; /* disabled on plain connections */
 		map[di] = (int)k;
 	}
 	for (unsigned f = 0; f < o->n_flows; f++) {
@@ -366,26 +512,29 @@ static void build_dp(struct cp_ncm *n, const struct sess *s, struct dp_session_c
 	}
 }
 
-/* Adds paths that became complete, then adds or updates the session. */
-static void dp_sync(struct cp_ncm *n, struct sess *s)
+/* Adds paths that became complete, then adds or updates the session.
+ * 0, or the data plane's -errno (counted and logged). */
+static int dp_sync(struct cp_ncm *n, struct sess *s)
 {
 	int rc;
 
 	for (unsigned i = 0; i < n->cfg.n_delivery; i++) {
 		struct dconn *d = &s->dc[i];
 
+		/* An IPsec connection never goes to the data plane without its SAs. */
 		if (!d->in_dp && d->setup && d->has_ip && d->udp_port != 0 &&
-		    s->n_dp < DP_MAX_PATHS) {
+		    (!n->cfg.delivery[i].ipsec || d->ipsec.enabled) && s->n_dp < DP_MAX_PATHS) {
 			d->in_dp = true;
 			s->dp_order[s->n_dp++] = (uint8_t)i;
 		}
 	}
 	if (s->state != CP_NCM_ACTIVE || s->n_dp == 0)
-		return;
-	/* With uplink_match "client" the data plane learns endpoints that NAT
-	 * rebinding moved; an update must not put the old ones back unless
-	 * the client itself reported a new address since. */
-	if (s->in_dp && n->cfg.tmpl.ul_match_client &&
+		return 0;
+	/* With uplink_match "client", or from authenticated ESP, the data
+	 * plane learns endpoints that NAT rebinding moved; an update must not
+	 * put the old ones back unless the client itself reported a new
+	 * address since. */
+	if (s->in_dp && (n->cfg.tmpl.ul_match_client || sess_has_ipsec(n, s)) &&
 	    dp_session_stats_read(n->dp, s->id, &n->dps) == 0) {
 		for (unsigned k = 0; k < s->n_dp && k < n->dps.n_paths; k++) {
 			struct dconn *d = &s->dc[s->dp_order[k]];
@@ -403,13 +552,14 @@ static void dp_sync(struct cp_ncm *n, struct sess *s)
 		n->st.dp_errors++;
 		fprintf(stderr, "ncm: session %u: data plane %s failed: %s\n", s->id,
 			s->in_dp ? "update" : "add", strerror(-rc));
-		return;
+		return rc;
 	}
 	s->in_dp = true;
 	for (unsigned k = 0; k < s->n_dp; k++) {
 		s->dc[s->dp_order[k]].dp_ip = s->dc[s->dp_order[k]].ip;
 		s->dc[s->dp_order[k]].dp_port = s->dc[s->dp_order[k]].udp_port;
 	}
+	return 0;
 }
 
 /* ---- Sessions -------------------------------------------------------------- */
@@ -566,7 +716,8 @@ static void capabilities(struct cp_ncm *n, struct cp_capability *cap)
 		struct cp_adapt_support *a = &cap->adaptation_methods[cap->n_adaptation_methods++];
 
 		a->method = (enum cp_adapt_method)i;
-		a->supported = i == CP_ADAPT_UDP_WITHOUT_DTLS;
+		a->supported = i == CP_ADAPT_UDP_WITHOUT_DTLS ||
+			       (i == CP_ADAPT_IPSEC && n->mb != NULL);
 	}
 }
 
@@ -610,6 +761,10 @@ static void on_capability_req(struct cp_ncm *n, struct conn *c, const struct cp_
 	}
 	attach(n, s, c, now_ms);
 	s->last_rx_ms = now_ms;
+	s->cli_ipsec = false;
+	for (unsigned i = 0; i < req->n_adaptation_methods; i++)
+		s->cli_ipsec |= req->adaptation_methods[i].method == CP_ADAPT_IPSEC &&
+				req->adaptation_methods[i].supported;
 	begin(n, CP_MSG_CAPABILITY_RSP, m->sequence_num);
 	capabilities(n, &n->out.u.capability_rsp);
 	if (s->state == CP_NCM_CAPS_SENT)
@@ -618,7 +773,9 @@ static void on_capability_req(struct cp_ncm *n, struct conn *c, const struct cp_
 		send_msg(n, s, s->conn, false);
 }
 
-static void send_up_setup(struct cp_ncm *n, struct sess *s, uint64_t now_ms)
+/* The user-plane configuration; again: a rekey of an active session (new
+ * IPsec secrets), which keeps the session's state. */
+static void send_up_setup(struct cp_ncm *n, struct sess *s, uint64_t now_ms, bool again)
 {
 	struct cp_up_setup_conf_req *r;
 	struct cp_setup_anchor_conn *a;
@@ -638,12 +795,26 @@ static void send_up_setup(struct cp_ncm *n, struct sess *s, uint64_t now_ms)
 	cc->convergence_method = CP_CONV_GMA;
 	for (unsigned i = 0; i < n->cfg.n_delivery && i < CP_MAX_CONNS; i++) {
 		const struct cp_delivery_cfg *d = &n->cfg.delivery[i];
-		struct cp_setup_delivery_conn *sd = &cc->delivery_connections[i];
+		struct dconn *dc = &s->dc[i];
+		struct cp_setup_delivery_conn *sd = &cc->delivery_connections[cc->n_delivery_connections];
 
+		if (d->ipsec) {
+			/* Never offered in the clear: left out for a CCM without
+			 * IPsec, or when no keys could be made. */
+			if (!s->cli_ipsec || n->mb == NULL)
+				continue;
+			if (!dc->ipsec.enabled && ipsec_init(n, s, i, now_ms) < 0)
+				continue;
+		}
 		SET_CONN(sd, d->connection_id, d->connection_type);
 		sd->has_adaptation_method = true;
-		sd->adaptation_method = CP_ADAPT_UDP_WITHOUT_DTLS;
+		sd->adaptation_method = d->ipsec ? CP_ADAPT_IPSEC : CP_ADAPT_UDP_WITHOUT_DTLS;
 		sd->has_adaptation_method_param = true;
+		if (d->ipsec) {
+			sd->adaptation_method_param.has_shared_secret = true;
+			snprintf(sd->adaptation_method_param.shared_secret,
+				 sizeof(sd->adaptation_method_param.shared_secret), "%s", dc->secret);
+		}
 		ia.s_addr = htonl(d->gw_ip);
 		inet_ntop(AF_INET, &ia, sd->adaptation_method_param.tunnel_ip_addr,
 			  sizeof(sd->adaptation_method_param.tunnel_ip_addr));
@@ -663,8 +834,13 @@ static void send_up_setup(struct cp_ncm *n, struct sess *s, uint64_t now_ms)
 	ia.s_addr = htonl(n->cfg.anchor_dns != 0 ? n->cfg.anchor_dns : n->cfg.anchor_gw);
 	inet_ntop(AF_INET, &ia, a->vnic_info.dns, sizeof(a->vnic_info.dns));
 	a->vnic_info.vnic_port = n->cfg.endpoint_port;
-	s->state = CP_NCM_SETUP_SENT;
+	if (!again)
+		s->state = CP_NCM_SETUP_SENT;
 	send_request(n, s, now_ms);
+	/* The secrets are in the pending request's text only. */
+	for (unsigned i = 0; i < cc->n_delivery_connections; i++)
+		esp_wipe(cc->delivery_connections[i].adaptation_method_param.shared_secret,
+			 sizeof(cc->delivery_connections[i].adaptation_method_param.shared_secret));
 }
 
 static void on_capability_ack(struct cp_ncm *n, struct sess *s, const struct cp_msg *m,
@@ -680,7 +856,7 @@ static void on_capability_ack(struct cp_ncm *n, struct sess *s, const struct cp_
 		return;
 	}
 	if (s->state == CP_NCM_CAPS_SENT)
-		send_up_setup(n, s, now_ms);
+		send_up_setup(n, s, now_ms, false);
 }
 
 static bool parse_ipv4(const char *txt, uint32_t *out)
@@ -779,6 +955,19 @@ static void on_up_setup_cnf(struct cp_ncm *n, struct sess *s, const struct cp_ms
 
 		if (c->client_params[i].has_adapt_param)
 			d->udp_port = c->client_params[i].adapt_param.udp_adapt_port;
+	}
+	/* A rekey confirmed: the client has the new SAs, the gateway sends
+	 * with the new one; the old inbound SA stays grace_ms for packets
+	 * still in flight. */
+	for (unsigned i = 0; i < n->cfg.n_delivery; i++) {
+		struct dconn *d = &s->dc[i];
+
+		if (!d->rekeying)
+			continue;
+		d->ipsec.out = d->next_out;
+		esp_wipe(&d->next_out, sizeof(d->next_out));
+		d->rekeying = false;
+		d->grace_end_ms = now_ms + n->cfg.delivery[i].ipsec_grace_ms;
 	}
 	s->state = CP_NCM_ACTIVE;
 	dp_sync(n, s);
@@ -1303,6 +1492,16 @@ struct cp_ncm *cp_ncm_create(const struct cp_config *cfg, struct dp_ctx *dp,
 		cp_ncm_destroy(n);
 		return NULL;
 	}
+	for (unsigned i = 0; i < cfg->n_delivery; i++) {
+		if (!cfg->delivery[i].ipsec || n->mb != NULL)
+			continue;
+		n->mb = alloc_mb_mgr(0);
+		if (n->mb == NULL) {
+			cp_ncm_destroy(n);
+			return NULL;
+		}
+		init_mb_mgr_auto(n->mb, NULL);
+	}
 	cp_limits_default(&n->lim);
 	n->lim.max_bytes = cfg->max_message;
 	n->lim.max_depth = cfg->max_depth;
@@ -1323,8 +1522,12 @@ void cp_ncm_destroy(struct cp_ncm *n)
 	for (unsigned i = 0; n->sess != NULL && i < n->max_sess; i++)
 		if (n->sess[i].used)
 			sess_free(n, &n->sess[i]);
+	if (n->sess != NULL)
+		esp_wipe(n->sess, n->max_sess * sizeof(*n->sess)); /* secrets */
 	free(n->sess);
 	free(n->conns);
+	if (n->mb != NULL)
+		free_mb_mgr(n->mb);
 	free(n);
 }
 
@@ -1396,6 +1599,81 @@ static void peer_dead(struct cp_ncm *n, struct sess *s, enum cp_msg_type what)
 	close_conn(n, conn, 1001, "MX_NO_RESPONSE");
 }
 
+/*
+ * IPsec timers of an active session: the end of a rekey's grace period
+ * (the old inbound SA goes), and the next rekey: new secrets for all its
+ * IPsec connections, the new inbound SAs installed next to the old ones
+ * before the secrets are sent (docs/ipsec.md, "Rekey").
+ */
+static void ipsec_tick(struct cp_ncm *n, struct sess *s, uint64_t now_ms, bool force)
+{
+	struct dp_ipsec_cfg saved[DP_MAX_PATHS];
+	bool rekey = force, sync = false;
+
+	for (unsigned i = 0; i < n->cfg.n_delivery; i++) {
+		struct dconn *d = &s->dc[i];
+
+		if (!d->ipsec.enabled)
+			continue;
+		if (d->grace_end_ms != 0 && now_ms >= d->grace_end_ms) {
+			esp_wipe(&d->ipsec.in_prev, sizeof(d->ipsec.in_prev));
+			d->grace_end_ms = 0;
+			sync = true;
+		}
+		rekey |= d->rekey_ms != 0 && now_ms >= d->rekey_ms;
+	}
+	if (rekey && (pending_has(s, CP_MSG_UP_SETUP_CONF_REQ) || !sess_has_ipsec(n, s)))
+		rekey = false; /* the previous configuration is not confirmed yet */
+	for (unsigned i = 0; rekey && i < n->cfg.n_delivery; i++) {
+		struct dconn *d = &s->dc[i];
+		char secret[SECRET_CHARS + 1];
+		struct dp_ipsec_sa_cfg in;
+
+		saved[i] = d->ipsec;
+		if (!d->ipsec.enabled)
+			continue;
+		if (ipsec_draw(n, s, i, secret, &in, &d->next_out) < 0) {
+			n->st.ipsec_errors++;
+			d->rekey_ms = now_ms + 1000; /* try again */
+			rekey = false;
+			for (unsigned k = 0; k < i; k++)
+				s->dc[k].ipsec = saved[k];
+			break;
+		}
+		d->ipsec.in_prev = d->ipsec.in;
+		d->ipsec.in = in;
+		memcpy(d->secret, secret, sizeof(secret));
+		esp_wipe(secret, sizeof(secret));
+		d->grace_end_ms = 0;
+	}
+	if (!rekey) {
+		if (sync)
+			dp_sync(n, s);
+		return;
+	}
+	if (s->in_dp && dp_sync(n, s) < 0) {
+		/* The data plane refused the new inbound SAs: keep the old keys. */
+		n->st.ipsec_errors++;
+		for (unsigned i = 0; i < n->cfg.n_delivery; i++) {
+			s->dc[i].ipsec = saved[i];
+			s->dc[i].rekey_ms = now_ms + 1000;
+		}
+		return;
+	}
+	for (unsigned i = 0; i < n->cfg.n_delivery; i++) {
+		struct dconn *d = &s->dc[i];
+		uint32_t every = n->cfg.delivery[i].ipsec_rekey_s;
+
+		if (!d->ipsec.enabled)
+			continue;
+		d->rekeying = true;
+		d->rekey_ms = every != 0 ? now_ms + every * 1000ull : 0;
+	}
+	n->st.ipsec_rekeys++;
+	send_up_setup(n, s, now_ms, true);
+	esp_wipe(saved, sizeof(saved));
+}
+
 static void sess_tick(struct cp_ncm *n, struct sess *s, uint64_t now_ms)
 {
 	if (s->conn == 0) {
@@ -1427,6 +1705,24 @@ static void sess_tick(struct cp_ncm *n, struct sess *s, uint64_t now_ms)
 	}
 	if (s->state == CP_NCM_ACTIVE && now_ms - s->policy_ms >= n->cfg.policy.interval_ms)
 		policy_run(n, s, now_ms);
+	if (s->state == CP_NCM_ACTIVE)
+		ipsec_tick(n, s, now_ms, false);
+}
+
+int cp_ncm_rekey(struct cp_ncm *n, uint32_t session_id, uint64_t now_ms)
+{
+	struct sess *s = sess_find(n, session_id);
+	uint64_t before = n->st.ipsec_rekeys;
+
+	if (s == NULL)
+		return -ENOENT;
+	if (!sess_has_ipsec(n, s))
+		return -EINVAL;
+	if (s->state != CP_NCM_ACTIVE || s->conn == 0 ||
+	    pending_has(s, CP_MSG_UP_SETUP_CONF_REQ))
+		return -EBUSY;
+	ipsec_tick(n, s, now_ms, true);
+	return n->st.ipsec_rekeys > before ? 0 : -EIO;
 }
 
 void cp_ncm_tick(struct cp_ncm *n, uint64_t now_ms)

@@ -58,6 +58,10 @@ struct cp_ncm_stats {
 	uint64_t dp_errors;         /* data-plane API calls that failed */
 	uint32_t sessions;          /* now */
 	uint32_t conns;             /* WebSocket connections now */
+	/* IPsec adaptation (docs/ipsec.md) */
+	uint64_t ipsec_rekeys;      /* new secrets sent to active sessions */
+	uint64_t ipsec_spi_redraws; /* secrets drawn again: their inbound SPI was in use */
+	uint64_t ipsec_errors;      /* no keys (random source, derivation) or refused by the data plane */
 };
 
 /* One session, for the operator (telemetry, REST). */
@@ -91,6 +95,10 @@ void cp_ncm_tick(struct cp_ncm *n, uint64_t now_ms);
 
 /* NCM-initiated termination (operator); -ENOENT when unknown. */
 int cp_ncm_terminate(struct cp_ncm *n, uint32_t session_id, uint64_t now_ms);
+/* Rekey the session's IPsec connections now (operator, tests): 0,
+ * -ENOENT unknown, -EINVAL no IPsec, -EBUSY not active or a configuration
+ * unconfirmed, -EIO no keys or refused by the data plane. */
+int cp_ncm_rekey(struct cp_ncm *n, uint32_t session_id, uint64_t now_ms);
 
 void cp_ncm_stats(const struct cp_ncm *n, struct cp_ncm_stats *out);
 /* Up to max sessions; returns how many were written, *total all of them. */

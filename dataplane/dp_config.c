@@ -393,11 +393,12 @@ static int parse_ports(struct cfg_parser *p, const json_t *root, struct dp_confi
 
 /* ESP suites (enum esp_suite in dataplane/esp/esp_sa.h; the library's names
  * and short aliases) and their key lengths (docs/ipsec.md, Suites). */
-static const struct cfg_name ipsec_suites[] = {
-	{ "aes128gcm", 1 }, { "aes256gcm", 2 }, { "aes128cbc-sha256", 3 },
-	{ "aes256cbc-sha256", 4 }, { "aes128-gcm16", 1 }, { "aes256-gcm16", 2 },
-	{ "aes128-cbc-hmac-sha256-128", 3 }, { "aes256-cbc-hmac-sha256-128", 4 },
-	{ NULL, 0 },
+const struct cfg_name cfg_ipsec_suites[] = {
+	{ "aes128-gcm", 1 }, { "aes256-gcm", 2 }, { "aes128-cbc-sha256", 3 },
+	{ "aes256-cbc-sha256", 4 }, { "aes128gcm", 1 }, { "aes256gcm", 2 },
+	{ "aes128cbc-sha256", 3 }, { "aes256cbc-sha256", 4 }, { "aes128-gcm16", 1 },
+	{ "aes256-gcm16", 2 }, { "aes128-cbc-hmac-sha256-128", 3 },
+	{ "aes256-cbc-hmac-sha256-128", 4 }, { NULL, 0 },
 };
 #define CFG_SPI_MIN 256u           /* 0..255 reserved (RFC 4303 2.1) */
 #define CFG_SPI_STATIC_END 0x80000000u /* derived SPIs have the top bit set */
@@ -482,7 +483,7 @@ static int parse_ipsec(struct cfg_parser *p, const json_t *o, const char *path,
 	memset(ic, 0, sizeof(*ic));
 	ic->replay_window = 1024;
 	if (cfg_check_object(p, v, sub, ipsec_keys) ||
-	    cfg_get_name(p, v, sub, "suite", true, ipsec_suites, &suite) ||
+	    cfg_get_name(p, v, sub, "suite", true, cfg_ipsec_suites, &suite) ||
 	    cfg_get_bool(p, v, sub, "esn", &ic->esn) ||
 	    cfg_get_pow2(p, v, sub, "replay_window", 32, 4096, NULL, &ic->replay_window))
 		return -1;

@@ -118,6 +118,8 @@ struct dp_session_cfg;
 struct dp_flow_cfg;
 /* Names of a session's "method", "mx_dialect" and "uplink_match". */
 extern const struct cfg_name cfg_gma_methods[];
+/* ESP suites: "aes128-gcm" ... (enum esp_suite values; docs/ipsec.md) */
+extern const struct cfg_name cfg_ipsec_suites[];
 extern const struct cfg_name cfg_mx_dialects[];
 extern const struct cfg_name cfg_uplink_matches[];
 /* One "flows" entry; its steering "paths" are conn_ids of s->paths[]. */

@@ -921,3 +921,355 @@ Test(ncm_policy, probe_failure_detection)
 	cr_assert_not(t.failing, "answers of a long path may still be in flight");
 	cr_assert(cp_policy_probe_update(&cfg, &t, 22, 1, 300000, 1600));
 }
+
+/* ---- IPsec adaptation (docs/ipsec.md) ---------------------------------------- */
+
+#include "esp_kdf.h"
+
+static bool rnd_frozen; /* io_random then always returns the same bytes */
+
+static int io_random_maybe_frozen(void *o, void *buf, size_t len)
+{
+	if (rnd_frozen) {
+		memset(buf, 0x42, len);
+		return 0;
+	}
+	return io_random(o, buf, len);
+}
+
+/* gw_json with IPsec on Wi-Fi (connection 0). */
+static void setup_ipsec(const char *ipsec)
+{
+	static char json[4096];
+	char err[256];
+	static struct dp_config dpc;
+	struct cp_ncm_io io = { .send = io_send, .close = io_close,
+				.random = io_random_maybe_frozen };
+	const char *at = "\"port\": \"wifi\" }";
+	char *p;
+
+	teardown();
+	snprintf(json, sizeof(json), "%s", gw_json);
+	p = strstr(json, at);
+	cr_assert_not_null(p);
+	snprintf(p, sizeof(json) - (size_t)(p - json), "\"port\": \"wifi\", \"ipsec\": %s }%s", ipsec,
+		 strstr(gw_json, at) + strlen(at));
+	p = strstr(json, "\"ncm_id\": 7,");
+	cr_assert_not_null(p);
+	{
+		const char *ins = "\"ipsec_secret_over_ws\": true, ";
+		size_t at_ncm = (size_t)(p - json) + strlen("\"ncm_id\": 7, ");
+
+		cr_assert_lt(strlen(json) + strlen(ins), sizeof(json));
+		memmove(json + at_ncm + strlen(ins), json + at_ncm, strlen(json + at_ncm) + 1);
+		memcpy(json + at_ncm, ins, strlen(ins));
+	}
+	memset(&fdp, 0, sizeof(fdp));
+	n_sent = 0;
+	n_closes = 0;
+	rnd_frozen = false;
+	cr_assert_eq(dp_config_parse(json, strlen(json), &dpc, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cp_config_parse(json, strlen(json), &dpc, &ccfg, err, sizeof(err)), 0, "%s: %s",
+		     err, json);
+	ncm = cp_ncm_create(&ccfg, FAKE_DP_CTX(&fdp), &io);
+	cr_assert_not_null(ncm);
+}
+
+/* The gateway's SAs of connection conn, derived the way a client does. */
+static void derive(const char *secret, uint32_t id, uint8_t conn, bool esn,
+		   struct dp_ipsec_sa_cfg *in, struct dp_ipsec_sa_cfg *out)
+{
+	IMB_MGR *mb = alloc_mb_mgr(0);
+	struct esp_kdf_ctx ctx = { .ncm_id = 7, .session_id = id, .conn_id = conn,
+				   .suite = ESP_SUITE_AES128_GCM, .esn = esn };
+	uint8_t km[ESP_KEYMAT_MAX];
+	struct esp_sa_cfg c;
+
+	cr_assert_not_null(mb);
+	init_mb_mgr_auto(mb, NULL);
+	cr_assert_eq(esp_kdf_derive(mb, (const uint8_t *)secret, strlen(secret), &ctx,
+				    ESP_DIR_UPLINK, true, km, &c), 0);
+	in->spi = c.spi;
+	in->keymat_len = (uint8_t)c.keymat_len;
+	memcpy(in->keymat, c.keymat, c.keymat_len);
+	cr_assert_eq(esp_kdf_derive(mb, (const uint8_t *)secret, strlen(secret), &ctx,
+				    ESP_DIR_DOWNLINK, true, km, &c), 0);
+	out->spi = c.spi;
+	out->keymat_len = (uint8_t)c.keymat_len;
+	memcpy(out->keymat, c.keymat, c.keymat_len);
+	free_mb_mgr(mb);
+}
+
+static bool sa_eq(const struct dp_ipsec_sa_cfg *a, const struct dp_ipsec_sa_cfg *b)
+{
+	return a->spi == b->spi && a->keymat_len == b->keymat_len &&
+	       memcmp(a->keymat, b->keymat, a->keymat_len) == 0;
+}
+
+/* The secret of connection conn in the UP setup request msg, or NULL. */
+static const char *secret_of(const struct cp_msg *m, uint8_t conn)
+{
+	const struct cp_convergence_config *cc =
+		&m->u.up_setup_conf_req.anchor_connections[0].convergence_config[0];
+
+	for (unsigned i = 0; i < cc->n_delivery_connections; i++) {
+		const struct cp_setup_delivery_conn *d = &cc->delivery_connections[i];
+
+		if (d->connection_id != conn)
+			continue;
+		if (d->adaptation_method != CP_ADAPT_IPSEC)
+			return NULL;
+		cr_assert(d->adaptation_method_param.has_shared_secret);
+		return d->adaptation_method_param.shared_secret;
+	}
+	cr_assert_fail("connection %u is not in the UP setup", conn);
+	return NULL;
+}
+
+/* cap_req with IPsec listed as supported. */
+static char cap_req_ipsec[2048];
+
+static void use_cap_req_ipsec(void)
+{
+	const char *udp = "{\"method\":\"UDP_without_DTLS\",\"supported\":true}";
+	char *p;
+
+	snprintf(cap_req_ipsec, sizeof(cap_req_ipsec), "%s", cap_req);
+	p = strstr(cap_req_ipsec, udp);
+	cr_assert_not_null(p);
+	snprintf(p + strlen(udp), sizeof(cap_req_ipsec) - (size_t)(p - cap_req_ipsec) - strlen(udp),
+		 ",{\"method\":\"IPsec\",\"supported\":true}]}");
+}
+
+static uint32_t bring_up_ipsec(uint64_t now, char *secret)
+{
+	const struct cp_msg *m;
+	uint32_t id, seq;
+
+	use_cap_req_ipsec();
+	cp_ncm_on_open(ncm, 1, "192.0.2.10:40000", now);
+	cp_ncm_on_text(ncm, 1, cap_req_ipsec, strlen(cap_req_ipsec), now);
+	m = last(CP_MSG_CAPABILITY_RSP);
+	id = m->unique_session_id.session_id;
+	bool ipsec_offered = false;
+
+	for (unsigned i = 0; i < m->u.capability_rsp.n_adaptation_methods; i++)
+		ipsec_offered |= m->u.capability_rsp.adaptation_methods[i].method == CP_ADAPT_IPSEC &&
+				 m->u.capability_rsp.adaptation_methods[i].supported;
+	cr_assert(ipsec_offered, "the capability response lists IPsec as supported");
+	rx(1, now, "{\"version\":\"1.0\",\"message_type\":\"mx_capability_ack\","
+		   "\"sequence_num\":3," USID ",\"capability_ack\":\"MX_ACCEPT\"}", 7, id);
+	m = last(CP_MSG_UP_SETUP_CONF_REQ);
+	seq = m->sequence_num;
+	snprintf(secret, 64, "%s", secret_of(m, 0));
+	cr_assert_null(secret_of(m, 3), "LTE stays UDP_without_DTLS");
+	rx(1, now, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_req\",\"sequence_num\":4,"
+		   USID ",\"reconf_action\":\"setup\",\"connection_id\":0,"
+		   "\"ip_address\":\"192.0.2.10\"}", 7, id);
+	rx(1, now, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_req\",\"sequence_num\":5,"
+		   USID ",\"reconf_action\":\"setup\",\"connection_id\":3,"
+		   "\"ip_address\":\"198.51.100.10\"}", 7, id);
+	rx(1, now, "{\"version\":\"1.0\",\"message_type\":\"mx_up_setup_cnf\",\"sequence_num\":%u,"
+		   USID ",\"num_delivery_conn\":2,\"client_params\":["
+		   "{\"connection_id\":0,\"adapt_param\":{\"udp_adapt_port\":5000}},"
+		   "{\"connection_id\":3,\"adapt_param\":{\"udp_adapt_port\":5001}}]}",
+	   seq, 7, id);
+	return id;
+}
+
+Test(ncm_ipsec, offered_with_sas_derived_from_a_fresh_secret)
+{
+	char secret[64];
+	struct dp_ipsec_sa_cfg in, out;
+	const struct dp_session_cfg *s;
+	uint32_t id;
+
+	setup_ipsec("{ \"suite\": \"aes128-gcm\", \"esn\": false }");
+	id = bring_up_ipsec(0, secret);
+	cr_assert_eq(strlen(secret), 43, "32 random bytes in base64url: %s", secret);
+	for (const char *c = secret; *c; c++)
+		cr_assert(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+				 *c) != NULL, "base64url: %s", secret);
+	s = fake_dp_session(&fdp, id);
+	cr_assert_not_null(s);
+	cr_assert_eq(s->n_paths, 2);
+	cr_assert(s->paths[0].ipsec.enabled);
+	cr_assert_eq(s->paths[0].ipsec.suite, ESP_SUITE_AES128_GCM);
+	cr_assert(!s->paths[0].ipsec.esn);
+	cr_assert_eq(s->paths[0].ipsec.replay_window, 1024);
+	derive(secret, id, 0, false, &in, &out);
+	cr_assert(sa_eq(&s->paths[0].ipsec.in, &in), "inbound SA = HKDF(secret), uplink");
+	cr_assert(sa_eq(&s->paths[0].ipsec.out, &out), "outbound SA = HKDF(secret), downlink");
+	cr_assert_geq(in.spi, 0x80000000u);
+	cr_assert_eq(s->paths[0].ipsec.in_prev.spi, 0);
+	cr_assert(!s->paths[1].ipsec.enabled, "LTE is plain GMA");
+
+	/* Another session gets another secret. */
+	char secret2[64];
+	const struct cp_msg *m;
+
+	cp_ncm_on_open(ncm, 2, "192.0.2.11:40000", 0);
+	cp_ncm_on_text(ncm, 2, cap_req_ipsec, strlen(cap_req_ipsec), 0);
+	m = last(CP_MSG_CAPABILITY_RSP);
+	uint32_t id2 = m->unique_session_id.session_id;
+
+	rx(2, 0, "{\"version\":\"1.0\",\"message_type\":\"mx_capability_ack\","
+		 "\"sequence_num\":3," USID ",\"capability_ack\":\"MX_ACCEPT\"}", 7, id2);
+	snprintf(secret2, sizeof(secret2), "%s", secret_of(last(CP_MSG_UP_SETUP_CONF_REQ), 0));
+	cr_assert_str_neq(secret, secret2);
+}
+
+Test(ncm_ipsec, a_ccm_without_ipsec_never_gets_the_connection_in_the_clear)
+{
+	const struct cp_msg *m;
+	const struct dp_session_cfg *s;
+	uint32_t id, seq;
+
+	setup_ipsec("{}");
+	id = caps(1, 0);
+	rx(1, 0, "{\"version\":\"1.0\",\"message_type\":\"mx_capability_ack\","
+		 "\"sequence_num\":3," USID ",\"capability_ack\":\"MX_ACCEPT\"}", 7, id);
+	m = last(CP_MSG_UP_SETUP_CONF_REQ);
+	seq = m->sequence_num;
+	cr_assert_eq(m->u.up_setup_conf_req.anchor_connections[0].convergence_config[0]
+			     .n_delivery_connections, 1, "Wi-Fi (IPsec) is not offered");
+	cr_assert_eq(m->u.up_setup_conf_req.anchor_connections[0].convergence_config[0]
+			     .delivery_connections[0].connection_id, 3);
+	/* The client sets Wi-Fi up anyway: it stays out of the data plane. */
+	rx(1, 0, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_req\",\"sequence_num\":4,"
+		 USID ",\"reconf_action\":\"setup\",\"connection_id\":0,"
+		 "\"ip_address\":\"192.0.2.10\"}", 7, id);
+	rx(1, 0, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_req\",\"sequence_num\":5,"
+		 USID ",\"reconf_action\":\"setup\",\"connection_id\":3,"
+		 "\"ip_address\":\"198.51.100.10\"}", 7, id);
+	rx(1, 0, "{\"version\":\"1.0\",\"message_type\":\"mx_up_setup_cnf\",\"sequence_num\":%u,"
+		 USID ",\"num_delivery_conn\":2,\"client_params\":["
+		 "{\"connection_id\":0,\"adapt_param\":{\"udp_adapt_port\":5000}},"
+		 "{\"connection_id\":3,\"adapt_param\":{\"udp_adapt_port\":5001}}]}",
+	   seq, 7, id);
+	s = fake_dp_session(&fdp, id);
+	cr_assert_not_null(s);
+	cr_assert_eq(s->n_paths, 1);
+	cr_assert_eq(s->paths[0].conn_id, 3);
+}
+
+Test(ncm_ipsec, rekey_overlaps_old_and_new_sas)
+{
+	char secret[64], secret2[64];
+	struct dp_ipsec_sa_cfg in1, out1, in2, out2;
+	const struct dp_session_cfg *s;
+	struct cp_ncm_stats st;
+	uint32_t id, seq;
+	unsigned updates;
+
+	setup_ipsec("{ \"rekey_s\": 60, \"grace_ms\": 2000 }");
+	id = bring_up_ipsec(0, secret);
+	derive(secret, id, 0, true, &in1, &out1);
+	cr_assert(sa_eq(&fake_dp_session(&fdp, id)->paths[0].ipsec.in, &in1), "ESN by default");
+	answer_steering(1, 0, id);
+
+	/* Not yet. */
+	updates = fake_dp_count(&fdp, FAKE_UPDATE);
+	cp_ncm_tick(ncm, 59999);
+	cp_ncm_stats(ncm, &st);
+	cr_assert_eq(st.ipsec_rekeys, 0);
+
+	/* Step 1: the new inbound SA next to the old one, then the new secret. */
+	cp_ncm_tick(ncm, 60000);
+	cp_ncm_stats(ncm, &st);
+	cr_assert_eq(st.ipsec_rekeys, 1);
+	cr_assert_gt(fake_dp_count(&fdp, FAKE_UPDATE), updates);
+	const struct cp_msg *m = last(CP_MSG_UP_SETUP_CONF_REQ);
+
+	seq = m->sequence_num;
+	snprintf(secret2, sizeof(secret2), "%s", secret_of(m, 0));
+	cr_assert_null(secret_of(m, 3));
+	cr_assert_str_neq(secret, secret2);
+	derive(secret2, id, 0, true, &in2, &out2);
+	s = fake_dp_session(&fdp, id);
+	cr_assert(sa_eq(&s->paths[0].ipsec.in, &in2), "new inbound SA installed first");
+	cr_assert(sa_eq(&s->paths[0].ipsec.in_prev, &in1), "old inbound SA still accepted");
+	cr_assert(sa_eq(&s->paths[0].ipsec.out, &out1), "still sending with the old SA");
+	struct cp_ncm_session_info info;
+
+	cr_assert_eq(cp_ncm_session(ncm, id, &info, 60000), 0);
+	cr_assert_eq(info.state, CP_NCM_ACTIVE, "a rekey keeps the session active");
+	cr_assert_eq(cp_ncm_rekey(ncm, id, 60001), -EBUSY, "one rekey at a time");
+
+	/* Step 2: confirmed: the gateway sends with the new SA. */
+	rx(1, 60010, "{\"version\":\"1.0\",\"message_type\":\"mx_up_setup_cnf\",\"sequence_num\":%u,"
+		     USID ",\"num_delivery_conn\":2,\"client_params\":["
+		     "{\"connection_id\":0,\"adapt_param\":{\"udp_adapt_port\":5000}},"
+		     "{\"connection_id\":3,\"adapt_param\":{\"udp_adapt_port\":5001}}]}",
+	   seq, 7, id);
+	s = fake_dp_session(&fdp, id);
+	cr_assert(sa_eq(&s->paths[0].ipsec.out, &out2));
+	cr_assert(sa_eq(&s->paths[0].ipsec.in, &in2));
+	cr_assert(sa_eq(&s->paths[0].ipsec.in_prev, &in1), "grace period");
+
+	/* Step 3: after grace_ms the old inbound SA goes. */
+	cp_ncm_tick(ncm, 62009);
+	cr_assert(sa_eq(&fake_dp_session(&fdp, id)->paths[0].ipsec.in_prev, &in1));
+	cp_ncm_tick(ncm, 62010);
+	s = fake_dp_session(&fdp, id);
+	cr_assert_eq(s->paths[0].ipsec.in_prev.spi, 0);
+	cr_assert(sa_eq(&s->paths[0].ipsec.in, &in2));
+	cr_assert(!s->paths[1].ipsec.enabled);
+
+	/* The operator's rekey; and with a random source that keeps giving
+	 * the same bytes the SPI collides with the one in use: drawn again,
+	 * then given up without touching the data plane. */
+	answer_steering(1, 62010, id);
+	rnd_frozen = true;
+	cr_assert_eq(cp_ncm_rekey(ncm, id, 62100), 0);
+	m = last(CP_MSG_UP_SETUP_CONF_REQ);
+	rx(1, 62110, "{\"version\":\"1.0\",\"message_type\":\"mx_up_setup_cnf\",\"sequence_num\":%u,"
+		     USID ",\"num_delivery_conn\":0,\"client_params\":[]}", m->sequence_num, 7, id);
+	updates = fake_dp_count(&fdp, FAKE_UPDATE);
+	cr_assert_eq(cp_ncm_rekey(ncm, id, 62200), -EIO);
+	cp_ncm_stats(ncm, &st);
+	cr_assert_eq(st.ipsec_rekeys, 2);
+	cr_assert_eq(st.ipsec_spi_redraws, 8);
+	cr_assert_eq(st.ipsec_errors, 1);
+	cr_assert_eq(fake_dp_count(&fdp, FAKE_UPDATE), updates, "the data plane is untouched");
+	cr_assert_eq(cp_ncm_rekey(ncm, 12345, 62200), -ENOENT);
+}
+
+Test(ncm_config, ipsec_errors_name_the_field)
+{
+	static const struct { const char *ipsec, *want; } cases[] = {
+		{ "{ \"suite\": \"rot13\" }", "ncm.delivery[0].ipsec.suite" },
+		{ "{ \"replay_window\": 1000 }", "ncm.delivery[0].ipsec.replay_window" },
+		{ "{ \"rekey_s\": 1, \"grace_ms\": 5000 }", "ncm.delivery[0].ipsec.rekey_s" },
+		{ "{ \"bogus\": 1 }", "ncm.delivery[0].ipsec.bogus" },
+		{ "true", "ncm.delivery[0].ipsec" },
+	};
+	char json[4096], err[256];
+	static struct dp_config dpc;
+	struct cp_config c;
+	const char *at = "\"port\": \"wifi\" }";
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p;
+
+		snprintf(json, sizeof(json), "%s", gw_json);
+		p = strstr(json, at);
+		snprintf(p, sizeof(json) - (size_t)(p - json), "\"port\": \"wifi\", \"ipsec\": %s }%s",
+			 cases[i].ipsec, strstr(gw_json, at) + strlen(at));
+		cr_assert_eq(dp_config_parse(json, strlen(json), &dpc, err, sizeof(err)), 0);
+		cr_assert_eq(cp_config_parse(json, strlen(json), &dpc, &c, err, sizeof(err)), -1,
+			     "%s accepted", cases[i].ipsec);
+		cr_assert(strstr(err, cases[i].want) != NULL, "%s: %s", cases[i].ipsec, err);
+	}
+	/* Valid, but the secret would cross a plain WebSocket. */
+	snprintf(json, sizeof(json), "%s", gw_json);
+	{
+		char *p = strstr(json, at);
+
+		snprintf(p, sizeof(json) - (size_t)(p - json), "\"port\": \"wifi\", \"ipsec\": {} }%s",
+			 strstr(gw_json, at) + strlen(at));
+	}
+	cr_assert_eq(dp_config_parse(json, strlen(json), &dpc, err, sizeof(err)), 0);
+	cr_assert_eq(cp_config_parse(json, strlen(json), &dpc, &c, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "ncm.delivery[0]") && strstr(err, "ncm.tls"), "%s", err);
+}
