@@ -720,6 +720,9 @@ static int session_stats(struct dp_ctx *dp, uint32_t id, struct dp_session_stats
 		o->client_ip = rte_be_to_cpu_32(s->paths[i].client_ip);
 		o->client_port = rte_be_to_cpu_16(s->paths[i].client_port);
 		o->ul_rebound = ps->ul_rebound;
+		o->esp_spi_out = s->paths[i].esp_out != NULL ? s->paths[i].esp_out->spi : 0;
+		o->esp_spi_in = path_spi(&s->paths[i], 0);
+		o->esp_spi_in_prev = path_spi(&s->paths[i], 1);
 	}
 	out->n_flows = s->cfg.n_flows;
 	for (unsigned i = 0; i < s->cfg.n_flows; i++) {

@@ -299,6 +299,9 @@ static int tel_session(const char *cmd, const char *params, struct rte_tel_data 
 		TEL_P_(probes, p->probes);
 		TEL_P_(client_port, p->client_port);
 		TEL_P_(ul_rebound, p->ul_rebound);
+		TEL_P_(esp_spi_out, p->esp_spi_out);
+		TEL_P_(esp_spi_in, p->esp_spi_in);
+		TEL_P_(esp_spi_in_prev, p->esp_spi_in_prev);
 #undef TEL_P_
 	}
 	for (unsigned i = 0; i < ss.n_flows; i++) {

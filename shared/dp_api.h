@@ -172,6 +172,9 @@ struct dp_path_stats {
 	uint32_t client_ip;          /* the endpoint in use (learnt ones included), host order */
 	uint16_t client_port;
 	uint64_t ul_rebound;         /* uplink PDUs accepted by client match from another endpoint */
+	/* IPsec (0: a plain path): the SPIs in use; esp_spi_in_prev during a
+	 * rekey's overlap. */
+	uint32_t esp_spi_out, esp_spi_in, esp_spi_in_prev;
 };
 
 /* One flow's uplink receiver state (gma_reorder_stats / gma_reasm_stats). */

@@ -269,6 +269,7 @@ Test(esp_live, rekey_overlap, .timeout = 60)
 	struct dp_session_cfg c;
 	struct dp_ipsec_cfg *ic = &c.paths[0].ipsec;
 	struct esp_sa old_out, old_out_at3, new_out_at1;
+	struct dp_session_stats ss;
 
 	world_up(&wd);
 	c = g_cfg.sessions[0];
@@ -291,6 +292,10 @@ Test(esp_live, rekey_overlap, .timeout = 60)
 	ic->in_prev = ic->in;
 	sa_set(&ic->in, SPI_IN + 1, 40);
 	cr_assert_eq(dp_session_update(wd.dp, &c), 0);
+	cr_assert_eq(dp_session_stats_read(wd.dp, 1, &ss), 0);
+	cr_assert_eq(ss.paths[0].esp_spi_in, SPI_IN + 1);
+	cr_assert_eq(ss.paths[0].esp_spi_in_prev, SPI_IN);
+	cr_assert_eq(ss.paths[0].esp_spi_out, SPI_OUT);
 	old_out = wd.cli_out;
 	cli_sa(&wd, &wd.cli_out, &ic->in, false);
 	ul_one(&wd, true); /* the client switched */
@@ -325,6 +330,9 @@ Test(esp_live, rekey_overlap, .timeout = 60)
 	wd.cli_out = old_out;
 	ul_one(&wd, false);
 	cr_assert_eq(drops_named(&wd, "esp_unknown_spi"), 1);
+	cr_assert_eq(dp_session_stats_read(wd.dp, 1, &ss), 0);
+	cr_assert_eq(ss.paths[0].esp_spi_in_prev, 0);
+	cr_assert_eq(ss.paths[0].esp_spi_out, SPI_OUT + 1);
 	cli_sa(&wd, &wd.cli_out, &ic->in, false);
 	wd.cli_out.next_sn = 2; /* SN 1 was used */
 	ul_one(&wd, true);
