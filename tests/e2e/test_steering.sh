@@ -37,24 +37,11 @@ set -Eeuo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 
-if [[ $(id -u) -ne 0 ]]; then
-	echo "SKIP: network namespaces need root"
-	exit 77
-fi
-if ! ip netns list >/dev/null 2>&1; then
-	echo "SKIP: ip netns is not available"
-	exit 77
-fi
+# shellcheck source=e2e_lib.sh
+source "$here/e2e_lib.sh"
+e2e_need_client
 if ! command -v iperf3 >/dev/null; then
 	echo "SKIP: no iperf3 (Debian package iperf3)"
-	exit 77
-fi
-
-# shellcheck source=testbed.sh
-source "$here/testbed.sh"
-
-if [[ ! -x $TB_CLIENT ]]; then
-	echo "SKIP: no mams-client at $TB_CLIENT"
 	exit 77
 fi
 
@@ -73,20 +60,8 @@ OUTAGE_MAX_MS=500
 # docs/testbed.md.)
 UDP_ARGS=(-u -b "$UDP_RATE" -l "$UDP_LEN" -t "$STREAM_S" -O 1)
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-ok() { echo "ok: $*"; }
-check_range() {
-	awk -v v="$2" -v lo="$3" -v hi="$4" 'BEGIN { exit !(v == v + 0 && v >= lo && v <= hi) }' ||
-		fail "$1: $2 not in [$3, $4]"
-	ok "$1: $2 in [$3, $4]"
-}
 
-for c in ethtool ping; do
-	command -v "$c" >/dev/null || fail "$c is needed (Debian package $(tb__pkg "$c"))"
-done
+e2e_need_cmds ethtool ping
 
 bash "$here/testbed.sh" down --stale >/dev/null 2>&1 || true
 

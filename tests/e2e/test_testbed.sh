@@ -22,38 +22,10 @@ set -Eeuo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 
-if [[ $(id -u) -ne 0 ]]; then
-	echo "SKIP: network namespaces need root"
-	exit 77
-fi
-if ! ip netns list >/dev/null 2>&1; then
-	echo "SKIP: ip netns is not available"
-	exit 77
-fi
+# shellcheck source=e2e_lib.sh
+source "$here/e2e_lib.sh"
 
-# shellcheck source=testbed.sh
-source "$here/testbed.sh"
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-ok() { echo "ok: $*"; }
-
-# check_range WHAT VALUE LO HI: LO <= VALUE <= HI (decimals allowed).
-check_range() {
-	awk -v v="$2" -v lo="$3" -v hi="$4" 'BEGIN { exit !(v == v + 0 && v >= lo && v <= hi) }' ||
-		fail "$1: $2 not in [$3, $4]"
-	ok "$1: $2 in [$3, $4]"
-}
-check_eq() {
-	[[ $2 == "$3" ]] || fail "$1: $2, expected $3"
-	ok "$1: $2"
-}
-
-for c in ethtool ping; do
-	command -v "$c" >/dev/null || fail "$c is needed (Debian package $(tb__pkg "$c"))"
-done
+e2e_need_cmds ethtool ping
 [[ -x $TB_LINKEM ]] || fail "no mams-linkem at $TB_LINKEM"
 [[ -x $TB_MAMSGW ]] || fail "no mamsgw at $TB_MAMSGW"
 "$TB_PYTHON" -c 'import websockets' 2>/dev/null || fail "$TB_PYTHON without websockets (python3-websockets)"
