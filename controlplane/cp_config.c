@@ -233,24 +233,19 @@ static int parse_delivery_ipsec(struct cfg_parser *p, const json_t *o, const cha
 {
 	const json_t *v;
 	char sub[CFG_PATH_LEN];
-	int suite = 1;
-	int rc = cfg_field(p, o, path, "ipsec", false, &v);
+	int suite = 1; /* AES-128-GCM */
 
-	if (rc <= 0)
-		return rc < 0 ? -1 : 0;
-	cfg_subpath(sub, "%s.ipsec", path);
-	if (!json_is_object(v))
-		return cfg_fail(p, path, "ipsec", "expected an object, got %s", cfg_type_name(v));
-	d->ipsec = true;
 	d->ipsec_esn = true;
 	d->ipsec_replay_window = 1024;
 	d->ipsec_rekey_s = 3600;
 	d->ipsec_grace_ms = 5000;
-	if (cfg_check_object(p, v, sub, delivery_ipsec_keys) ||
-	    cfg_get_name(p, v, sub, "suite", false, cfg_ipsec_suites, &suite) ||
-	    cfg_get_bool(p, v, sub, "esn", &d->ipsec_esn) ||
-	    cfg_get_pow2(p, v, sub, "replay_window", 32, 4096, NULL, &d->ipsec_replay_window) ||
-	    cfg_get_u32(p, v, sub, "rekey_s", false, 0, 30u * 86400u, &d->ipsec_rekey_s) ||
+	if (cfg_ipsec_open(p, o, path, delivery_ipsec_keys, false, &v, sub, &suite, &d->ipsec_esn,
+			   &d->ipsec_replay_window))
+		return -1;
+	if (v == NULL)
+		return 0;
+	d->ipsec = true;
+	if (cfg_get_u32(p, v, sub, "rekey_s", false, 0, 30u * 86400u, &d->ipsec_rekey_s) ||
 	    cfg_get_u32(p, v, sub, "grace_ms", false, 100, 600000, &d->ipsec_grace_ms))
 		return -1;
 	d->ipsec_suite = (uint8_t)suite;

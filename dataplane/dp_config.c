@@ -466,6 +466,27 @@ static int parse_ipsec_sa(struct cfg_parser *p, const json_t *o, const char *pat
 	return 0;
 }
 
+int cfg_ipsec_open(struct cfg_parser *p, const json_t *o, const char *path,
+		   const char *const *keys, bool suite_required, const json_t **v, char *sub,
+		   int *suite, bool *esn, uint32_t *window)
+{
+	int rc = cfg_field(p, o, path, "ipsec", false, v);
+
+	if (rc <= 0) {
+		*v = NULL;
+		return rc < 0 ? -1 : 0;
+	}
+	cfg_subpath(sub, "%s.ipsec", path);
+	if (!json_is_object(*v))
+		return cfg_fail(p, path, "ipsec", "expected an object, got %s", cfg_type_name(*v));
+	if (cfg_check_object(p, *v, sub, keys) ||
+	    cfg_get_name(p, *v, sub, "suite", suite_required, cfg_ipsec_suites, suite) ||
+	    cfg_get_bool(p, *v, sub, "esn", esn) ||
+	    cfg_get_pow2(p, *v, sub, "replay_window", 32, 4096, NULL, window))
+		return -1;
+	return 0;
+}
+
 /* Optional "ipsec" of a path: the IPsec adaptation with two static SAs. */
 static int parse_ipsec(struct cfg_parser *p, const json_t *o, const char *path,
 		       struct dp_ipsec_cfg *ic)
@@ -473,21 +494,17 @@ static int parse_ipsec(struct cfg_parser *p, const json_t *o, const char *path,
 	const json_t *v;
 	char sub[CFG_PATH_LEN];
 	int suite = 0;
-	int rc = cfg_field(p, o, path, "ipsec", false, &v);
+	bool esn = false;
+	uint32_t window = 1024;
 
-	if (rc <= 0)
-		return rc < 0 ? -1 : 0;
-	cfg_subpath(sub, "%s.ipsec", path);
-	if (!json_is_object(v))
-		return cfg_fail(p, path, "ipsec", "expected an object, got %s", cfg_type_name(v));
-	memset(ic, 0, sizeof(*ic));
-	ic->replay_window = 1024;
-	if (cfg_check_object(p, v, sub, ipsec_keys) ||
-	    cfg_get_name(p, v, sub, "suite", true, cfg_ipsec_suites, &suite) ||
-	    cfg_get_bool(p, v, sub, "esn", &ic->esn) ||
-	    cfg_get_pow2(p, v, sub, "replay_window", 32, 4096, NULL, &ic->replay_window))
+	if (cfg_ipsec_open(p, o, path, ipsec_keys, true, &v, sub, &suite, &esn, &window))
 		return -1;
+	if (v == NULL)
+		return 0;
+	memset(ic, 0, sizeof(*ic));
 	ic->suite = (uint8_t)suite;
+	ic->esn = esn;
+	ic->replay_window = window;
 	if (cfg_field(p, v, sub, "out", true, &o) <= 0)
 		return -1;
 	cfg_subpath(sub, "%s.ipsec.out", path);

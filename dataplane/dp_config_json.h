@@ -120,6 +120,13 @@ struct dp_flow_cfg;
 extern const struct cfg_name cfg_gma_methods[];
 /* ESP suites: "aes128-gcm" ... (enum esp_suite values; docs/ipsec.md) */
 extern const struct cfg_name cfg_ipsec_suites[];
+/* The optional "ipsec" object of o at path (*v NULL when absent), checked
+ * against keys, and its transform: "suite" (required, or *suite kept),
+ * "esn", "replay_window" (power of 2, 32..4096); sub gets "path.ipsec".
+ * 0 or -1. */
+int cfg_ipsec_open(struct cfg_parser *p, const json_t *o, const char *path,
+		   const char *const *keys, bool suite_required, const json_t **v, char *sub,
+		   int *suite, bool *esn, uint32_t *window);
 extern const struct cfg_name cfg_mx_dialects[];
 extern const struct cfg_name cfg_uplink_matches[];
 /* One "flows" entry; its steering "paths" are conn_ids of s->paths[]. */
