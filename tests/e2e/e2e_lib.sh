@@ -48,3 +48,19 @@ e2e_need_cmds() {
 		command -v "$c" >/dev/null || fail "$c is needed (Debian package $(tb__pkg "$c"))"
 	done
 }
+
+# e2e_wait_paths_up SID CONN...: waits (10 s at most) until the gateway has
+# the paths with those connection IDs of session SID up; fails otherwise.
+e2e_wait_paths_up() {
+	local sid=$1 i c all
+	shift
+	for ((i = 0; i < 100; i++)); do
+		all=1
+		for c in "$@"; do
+			[[ $(tb_telemetry "/mamsgw/session,$sid" | tb_json "path${c}_up") == 1 ]] || all=0
+		done
+		((all)) && return 0
+		sleep 0.1
+	done
+	fail "paths $* of session $sid not all up: $(tb_telemetry "/mamsgw/session,$sid")"
+}

@@ -71,7 +71,7 @@ bash "$here/testbed.sh" down --stale >/dev/null 2>&1 || true
 # ncm.session.flows and ncm.policy set ("" leaves the default); waits for the session
 # with both paths up in the data plane; sets $sid.
 gw_phase() {
-	local name=$1 cfg=$TB_RUN/mamsgw-$1.json i
+	local name=$1 cfg=$TB_RUN/mamsgw-$1.json
 	tb_stop mams-client
 	tb_stop mamsgw
 	tb_gw_config | "$TB_PYTHON" -c '
@@ -83,12 +83,7 @@ json.dump(c, sys.stdout, indent=1)' "$2" "$3" >"$cfg"
 	TB_GW_CONFIG=$cfg tb_start_gw
 	tb_start_client --stats-interval-ms 250
 	read -r sid _ < <(tb_wait_session 15)
-	for ((i = 0; i < 100; i++)); do
-		[[ $(gw_stat path0_up) == 1 && $(gw_stat path3_up) == 1 ]] && break
-		sleep 0.1
-	done
-	[[ $(gw_stat path0_up) == 1 && $(gw_stat path3_up) == 1 ]] ||
-		fail "$name: both paths not up: $(tb_telemetry "/mamsgw/session,$sid")"
+	e2e_wait_paths_up "$sid" 0 3
 	cur_phase=$name
 	echo "---- $name: session $sid, template $2, policy ${3:-default}"
 }
