@@ -127,7 +127,8 @@ static struct dpt_session session(struct dpt_path *wifi, struct dpt_path *lte)
 	struct dpt_session s = {
 		.id = 1, .anchor = pu_ip4(DPT_ANCHOR), .method = "trailer",
 		.extra = "\"default_flow\": 5", .n_paths = 2,
-		.flows = "[{ \"flow_id\": 5, \"steering\": { \"mode\": \"switch\", \"paths\": [3] } }]",
+		.flows = "[{ \"flow_id\": 5, "
+			 "\"steering\": { \"mode\": \"switch\", \"paths\": [3] } }]",
 	};
 
 	*wifi = dpt_path_wifi();
@@ -283,8 +284,8 @@ static void ul_case(const struct suite_case *c)
 		g_sdu_len[i] = dpt_ul_sdu(g_sdu[i], SDU_CAP, pu_ip4(DPT_ANCHOR), len, PU_PROTO_UDP,
 					  (uint8_t)(64 - i), i + 1);
 		len = ul_pdu(pdu, sizeof(pdu), i);
-		len = pu_eth(frame, sizeof(frame), wp->mac, wp->next_hop, PU_ETHERTYPE_IPV4, pdu, len,
-			     false);
+		len = pu_eth(frame, sizeof(frame), wp->mac, wp->next_hop, PU_ETHERTYPE_IPV4, pdu,
+			     len, false);
 		cr_assert_eq(pkt_list_add(&plain, frame, len), 0);
 	}
 	snprintf(in, sizeof(in), "%s/ul_plain.pcap", r->dir);
@@ -333,8 +334,9 @@ static void ul_case(const struct suite_case *c)
 		/* The random-IV copy: same length, different IV (else the test is void). */
 		cr_assert_eq(enc_rand.v[i].len, f->len, "%s: random-IV frame length", what);
 		cr_expect(memcmp(enc_rand.v[i].data + PU_OUTER_LEN + ESP_HDR_LEN,
-				 f->data + PU_OUTER_LEN + ESP_HDR_LEN, esp_sa_hdr_len(&g_cli_out) -
-				 ESP_HDR_LEN) != 0, "%s: scapy's random IV equals the SN rule", what);
+				 f->data + PU_OUTER_LEN + ESP_HDR_LEN,
+				 esp_sa_hdr_len(&g_cli_out) - ESP_HDR_LEN) != 0,
+			  "%s: scapy's random IV equals the SN rule", what);
 		dpt_send(r, DPT_WIFI, enc_rand.v[i].data, enc_rand.v[i].len);
 	}
 	dpt_exec(r, &s, 1);
@@ -382,7 +384,8 @@ static void dl_case(const struct suite_case *c)
 
 		g_sdu_len[i] = dpt_dl_sdu(g_sdu[i], SDU_CAP, pu_ip4(DPT_ANCHOR), len, PU_PROTO_UDP,
 					  (uint8_t)(64 - i), i + 1);
-		dpt_send(r, DPT_CORE, frame, dpt_core_in(frame, sizeof(frame), g_sdu[i], g_sdu_len[i]));
+		dpt_send(r, DPT_CORE, frame,
+			 dpt_core_in(frame, sizeof(frame), g_sdu[i], g_sdu_len[i]));
 	}
 	dpt_exec(r, &s, 1);
 	cr_expect_eq(dpt_drops_total(r), 0, "no drop expected:\n%s", r->log);
