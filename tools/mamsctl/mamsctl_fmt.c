@@ -116,9 +116,13 @@ static void tbl_print(struct tbl *t, FILE *out)
 
 /* ---- Field values -------------------------------------------------------------- */
 
-/* A scalar as text, "-" when absent or not a scalar.  Returns buf. */
+/* A scalar as text, "-" when absent, empty or not a scalar.  Returns buf. */
 static const char *val(const json_t *v, char *buf, size_t len)
 {
+	if (v == NULL) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
 	switch (json_typeof(v)) {
 	case JSON_INTEGER:
 		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
@@ -127,7 +131,7 @@ static const char *val(const json_t *v, char *buf, size_t len)
 		snprintf(buf, len, "%.3g", json_real_value(v));
 		break;
 	case JSON_STRING:
-		snprintf(buf, len, "%s", json_string_value(v)[0] ? json_string_value(v) : "\"\"");
+		snprintf(buf, len, "%s", json_string_value(v)[0] ? json_string_value(v) : "-");
 		break;
 	case JSON_TRUE:
 		snprintf(buf, len, "yes");
