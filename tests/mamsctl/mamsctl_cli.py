@@ -136,7 +136,9 @@ class Server:
                     return self.error(h, 400, "paths[%d].connection_id" % i,
                                       "session 7 has no connection %d" % cid)
             paths.append({"connection_id": cid, "name": name, "weight": p.get("weight", 0)})
-        return self.reply(h, 200, {"flow_id": flow, "template": {},
+        anything = {"remote_ip": "0.0.0.0/0", "local_ip": "0.0.0.0/0", "remote_ports": "0-65535",
+                    "local_ports": "0-65535", "proto": 0, "dscp": None}
+        return self.reply(h, 200, {"flow_id": flow, "template": anything,
                                    "steering": {"mode": req["mode"], "paths": paths},
                                    "control": "operator"})
 
@@ -224,7 +226,7 @@ def main():
         check(rc == 0 and "state active" in ls, "session 7 state %r" % out)
         check("3 lte LTE down 1400 198.51.100.10:5001 yes 61020 9 0 16000 19000000 11000 1200000 0"
               in ls, "session 7 lte row %r" % out)
-        check("1 split wifi=70 lte=30 operator {\"proto\":\"tcp\",\"remote_ports\":\"443\"}" in ls,
+        check("1 split wifi=70 lte=30 operator remote_ports=443-443 proto=6" in ls,
               "session 7 flow 1 %r" % out)
         check("0 switch wifi policy *" in ls and any(l.startswith("2 duplicate wifi lte static")
                                                      for l in ls), "session 7 flows 0, 2 %r" % out)

@@ -364,12 +364,36 @@ static void fmt_sessions(const json_t *r, FILE *out)
 	fputc('\n', out);
 }
 
-/* A flow's match fields, compact ("*" when it matches everything). */
-static char *template_text(const json_t *tpl)
+/* A flow's traffic template as "KEY=VALUE ...", leaving out what matches
+ * anything (null, "0.0.0.0/0", "0-65535", proto 0); "*" when nothing is left. */
+static void template_text(const json_t *tpl, char *buf, size_t len)
 {
-	if (!json_is_object(tpl) || json_object_size(tpl) == 0)
-		return strdup("*");
-	return json_dumps(tpl, JSON_COMPACT);
+	const char *k;
+	const json_t *v;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	json_object_foreach((json_t *)tpl, k, v) {
+		char vb[128];
+		const char *s = json_string_value(v);
+
+		if (json_is_null(v) || (s != NULL && (strcmp(s, "0.0.0.0/0") == 0 ||
+						      strcmp(s, "0-65535") == 0)) ||
+		    (strcmp(k, "proto") == 0 && json_is_integer(v) && json_integer_value(v) == 0))
+			continue;
+		if (json_is_object(v) || json_is_array(v)) {
+			char *d = json_dumps(v, JSON_COMPACT);
+
+			snprintf(vb, sizeof(vb), "%s", d ? d : "?");
+			free(d);
+		} else {
+			val(v, vb, sizeof(vb));
+		}
+		if (off < len)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s=%s", off ? " " : "", k, vb);
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, len, "*");
 }
 
 static void flows_table(const json_t *flows, FILE *out)
@@ -380,15 +404,14 @@ static void flows_table(const json_t *flows, FILE *out)
 
 	tbl_init(&t, ">FLOW STEERING CONTROL MATCH");
 	json_array_foreach(flows, i, f) {
-		char steer[256];
-		char *tpl = template_text(json_object_get(f, "template"));
+		char steer[256], tpl[256];
 
 		steering_text(json_object_get(f, "steering"), steer, sizeof(steer));
+		template_text(json_object_get(f, "template"), tpl, sizeof(tpl));
 		tbl_val(&t, f, "flow_id");
 		tbl_cell(&t, "%s", steer);
 		tbl_val(&t, f, "control");
-		tbl_cell(&t, "%s", tpl ? tpl : "?");
-		free(tpl);
+		tbl_cell(&t, "%s", tpl);
 	}
 	tbl_print(&t, out);
 }
