@@ -184,7 +184,8 @@ def main():
         check(lines(out) == ["status ok", "version 0.1.0", "uptime_s 93784", "sessions 3",
                              "workers 2"], "health lines: %r" % out)
         check(last()["auth"] == "Bearer " + TOKEN and last()["path"] == "/v1/health"
-              and last()["method"] == "GET", "health request %r" % last())
+              and last()["method"] == "GET" and last()["body"] == b""
+              and last()["ctype"] is None, "health request %r" % last())
 
         case("--json prints the server's JSON, pretty")
         for args, fx in ((["health"], "health.json"), (["stats"], "stats.json"),
@@ -302,6 +303,8 @@ def main():
         rc, out, err = run(U + ["terminate", "7"])
         check(rc == 0 and out == "session 7: terminating\n" and last()["method"] == "DELETE"
               and last()["path"] == "/v1/sessions/7", "terminate: %d %r" % (rc, out))
+        check(last()["body"] == b"" and last()["ctype"] is None,
+              "DELETE without a body or Content-Type: %r" % last())
         rc, out, err = run(U + ["policy"])
         check(rc == 0 and lines(out) == ["interval_ms 50", "min_change_pct 10", "probe_fail 3",
                                          "hold_down_ms 5000"], "policy: %r" % out)
@@ -313,7 +316,8 @@ def main():
                              "hold_down_ms 5000"], "policy after PUT: %r" % out)
         rc, out, err = run(U + ["reload"])
         check(rc == 0 and last()["method"] == "POST" and last()["path"] == "/v1/config/reload"
-              and last()["body"] == b"", "reload request %r" % last())
+              and last()["body"] == b"" and last()["length"] == "0"
+              and last()["ctype"] is None, "reload request: no body, no Content-Type %r" % last())
         ls = lines(out)
         check("ncm.policy.interval_ms" in ls and "ports[1].device ports are opened at start" in ls,
               "reload output %r" % out)

@@ -61,9 +61,12 @@ int mctl_http_request(const struct mctl_args *a, const char *token, struct mctl_
 	}
 	snprintf(url, sizeof(url), "%s%s", a->url, a->path);
 	hdr = curl_slist_append(hdr, "Accept: application/json");
+	hdr = curl_slist_append(hdr, "Expect:"); /* no 100-continue round trip */
 	if (a->body != NULL) {
 		body = json_dumps(a->body, JSON_COMPACT);
 		hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	} else {
+		hdr = curl_slist_append(hdr, "Content-Type:"); /* not curl's form type */
 	}
 	if (token != NULL) {
 		if (asprintf(&auth, "Authorization: Bearer %s", token) < 0)
@@ -84,7 +87,7 @@ int mctl_http_request(const struct mctl_args *a, const char *token, struct mctl_
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, a->method);
-	if (strcmp(a->method, "GET") != 0) {
+	if (strcmp(a->method, "PUT") == 0 || strcmp(a->method, "POST") == 0) {
 		/* A body, or an empty one, so that curl sends Content-Length: 0. */
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(body ? strlen(body) : 0));
