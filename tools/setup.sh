@@ -9,7 +9,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${MAMSGW_BUILDDIR:-$top/build}
 
 # Build: compiler, meson, ninja, pkg-config.  Libraries: DPDK, libwebsockets,
-# jansson, Intel IPsec-MB, Criterion, OpenSSL (wss).  clang + its runtimes:
+# jansson, Intel IPsec-MB, Criterion, OpenSSL (wss), libcurl (mamsctl).
+# clang + its runtimes:
 # libFuzzer targets.  python3-websockets (Debian's /usr/bin/python3): the
 # independent WebSocket client of the NCM tests.  python3-scapy,
 # python3-cryptography: scapy's IPsec, the independent ESP peer of the
@@ -18,7 +19,7 @@ builddir=${MAMSGW_BUILDDIR:-$top/build}
 pkgs=(
   build-essential meson ninja-build pkg-config python3-pyelftools
   dpdk-dev libdpdk-dev libwebsockets-dev libjansson-dev libipsec-mb-dev
-  libcriterion-dev libssl-dev openssl
+  libcriterion-dev libssl-dev openssl libcurl4-openssl-dev
   clang libclang-rt-14-dev
   python3-websockets python3-scapy python3-cryptography
   iproute2 iputils-ping ethtool iperf3
