@@ -657,6 +657,20 @@ static struct mc_setup setup_ev;
 static struct cp_msg msg;
 static int apply_rc[2];
 
+static char logbuf[65536];
+static size_t logged;
+
+static void op_log(void *o, int level, const char *line)
+{
+	int n;
+
+	(void)o;
+	(void)level;
+	n = snprintf(logbuf + logged, sizeof(logbuf) - logged, "%s\n", line);
+	if (n > 0 && logged + (size_t)n < sizeof(logbuf))
+		logged += (size_t)n;
+}
+
 static int op_send(void *o, const char *text, size_t len)
 {
 	(void)o;
@@ -689,7 +703,7 @@ static void ccm_setup_fn(void)
 	};
 	static const struct mc_iface_obs up0 = { .up = true, .ipv4 = 0xC000020Au, .mtu = 1500 };
 	static const struct mc_iface_obs up1 = { .up = true, .ipv4 = 0xC633640Au, .mtu = 1500 };
-	struct mc_ccm_ops ops = { .send = op_send, .setup = op_setup };
+	struct mc_ccm_ops ops = { .send = op_send, .setup = op_setup, .log = op_log };
 	struct mc_ccm_cfg cfg = { .n_ifaces = 2, .timeout_ms = 1000, .retries = 2,
 				  .keep_alive_ms = 100000, .mx_port = 9999,
 				  .udp_port = { 5000, 5001 } };
@@ -697,6 +711,8 @@ static void ccm_setup_fn(void)
 	setup();
 	make(GMA_METHOD_TRAILER, ESP_SUITE_AES128_GCM, true);
 	n_sent = n_setup = 0;
+	logged = 0;
+	logbuf[0] = '\0';
 	memcpy(cfg.ifaces, ifs, sizeof(ifs));
 	ccm = mc_ccm_create(&cfg, &ops);
 	cr_assert_not_null(ccm);
@@ -848,6 +864,9 @@ Test(esp_ccm, ipsec_setup_derives_the_gateways_spis)
 	x = last_sent(CP_MSG_UP_SETUP_CNF);
 	cr_assert_eq(x->sequence_num, 1);
 
+	cr_assert(strstr(logbuf, "<- {") != NULL, "received messages are logged");
+	cr_assert(strstr(logbuf, secret_a) == NULL, "the secret is not logged");
+
 	/* And the gateway opens what the client sends. */
 	len = mk_udp(sdu, ANCHOR, FAR, 40000, 7777, 40, 0x99);
 	cr_assert_eq(mc_madp_uplink(m, sdu, len, 100), 0);
@@ -973,4 +992,27 @@ Test(esp_ccm, new_secret_rekeys_before_the_confirmation_same_secret_keeps)
 	cr_assert_eq(mc_madp_uplink(m, sdu, len, 51), 0);
 	gw_recv(&gw_b->in, 2, ESP_NH_IPV4, &il);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE);
+}
+
+Test(esp_ccm, the_secret_is_starred_out_in_the_log)
+{
+	/* Keys in another order, so that the secret comes within the logged part. */
+	to_setup_wait();
+	ncm(10, "{\"anchor_connections\":[{\"convergence_config\":[{\"delivery_connections\":["
+		"{\"adaptation_method_param\":{\"shared_secret\" : \"%s\",\"tunnel_ip_addr\":"
+		"\"192.0.2.1\",\"tunnel_end_port\":4500},\"connection_id\":0,\"connection_type\":"
+		"\"Wi-Fi\",\"adaptation_method\":\"IPsec\"},{\"connection_id\":3,"
+		"\"connection_type\":\"LTE\",\"adaptation_method_param\":{\"tunnel_ip_addr\":"
+		"\"198.51.100.1\",\"tunnel_end_port\":10021}}],\"convergence_method\":\"GMA\","
+		"\"num_delivery_connections\":2}],\"connection_id\":15,\"connection_type\":\"LTE\","
+		"\"vnic_info\":{\"ip\":\"10.77.0.2\",\"gateway\":\"10.77.0.1\",\"mask\":"
+		"\"255.255.255.0\",\"dns\":\"10.77.0.1\",\"vnic_port\":8765}}],"
+		"\"num_anchor_connections\":1,\"version\":\"1.0\",\"message_type\":"
+		"\"mx_up_setup_conf_req\",\"sequence_num\":1,\"unique_session_id\":{\"ncm_id\":%u,"
+		"\"session_id\":%u}}", secret_a, NCM_ID, SID);
+	cr_assert_eq(n_setup, 1, "%s", logbuf);
+	cr_assert_arr_eq(setup_ev.path[0].secret, secret_a, strlen(secret_a));
+	cr_assert(strstr(logbuf, "\"shared_secret\" : \"*******************************************\"")
+		  != NULL, "the secret starred out: %s", logbuf);
+	cr_assert(strstr(logbuf, secret_a) == NULL, "the secret is not logged: %s", logbuf);
 }

@@ -1171,6 +1171,8 @@ void mc_ccm_destroy(struct mc_ccm *c)
 	if (c == NULL)
 		return;
 	pending_clear(c);
+	/* The IPsec shared secrets (the setup, the last messages). */
+	explicit_bzero(c, sizeof(*c));
 	free(c);
 }
 
@@ -1230,6 +1232,23 @@ void mc_ccm_on_close(struct mc_ccm *c, uint64_t now_ms)
 	}
 }
 
+/* The values of "shared_secret" keys in a JSON text starred out (for logs). */
+static void redact_secrets(char *t)
+{
+	static const char key[] = "\"shared_secret\"";
+	char *p = t;
+
+	while ((p = strstr(p, key)) != NULL) {
+		p += sizeof(key) - 1;
+		while (*p == ' ' || *p == ':' || *p == '\t')
+			p++;
+		if (*p != '"')
+			continue;
+		for (p++; *p != '\0' && *p != '"'; p++)
+			*p = '*';
+	}
+}
+
 void mc_ccm_on_text(struct mc_ccm *c, const char *text, size_t len, uint64_t now_ms)
 {
 	struct cp_msg_error err;
@@ -1241,7 +1260,15 @@ void mc_ccm_on_text(struct mc_ccm *c, const char *text, size_t len, uint64_t now
 		c->last_rx_ms = now_ms;
 		return;
 	}
-	logf_(c, MC_LOG_DEBUG, "<- %.*s", (int)(len > 400 ? 400 : len), text);
+	if (c->ops.log != NULL) {
+		char shown[401];
+		size_t n = len > 400 ? 400 : len;
+
+		memcpy(shown, text, n);
+		shown[n] = '\0';
+		redact_secrets(shown);
+		logf_(c, MC_LOG_DEBUG, "<- %s", shown);
+	}
 	mc_ccm_on_msg(c, &c->in, now_ms);
 }
 

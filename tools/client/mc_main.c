@@ -882,7 +882,8 @@ static void shutdown_all(struct app *a)
 		print_stats(a, now_ms());
 	mc_ws_destroy(a->ws);
 	mc_ccm_destroy(a->ccm);
-	mc_madp_destroy(a->madp);
+	mc_madp_destroy(a->madp); /* wipes the SAs */
+	explicit_bzero(&a->setup, sizeof(a->setup)); /* the shared secrets */
 	for (unsigned i = 0; i < a->o.n_ifaces; i++)
 		if (a->paths[i].fd >= 0)
 			close(a->paths[i].fd);
