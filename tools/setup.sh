@@ -11,14 +11,16 @@ builddir=${MAMSGW_BUILDDIR:-$top/build}
 # Build: compiler, meson, ninja, pkg-config.  Libraries: DPDK, libwebsockets,
 # jansson, Intel IPsec-MB, Criterion, OpenSSL (wss).  clang + its runtimes:
 # libFuzzer targets.  python3-websockets (Debian's /usr/bin/python3): the
-# independent WebSocket client of the NCM tests.  iproute2, iputils-ping,
+# independent WebSocket client of the NCM tests (and the scripted NCM of
+# tests/client/mc_esp_live.py); python3-cryptography: that test's
+# independent AES-GCM for ESP.  iproute2, iputils-ping,
 # ethtool, iperf3: the namespace test bed (tests/e2e, docs/testbed.md).
 pkgs=(
   build-essential meson ninja-build pkg-config python3-pyelftools
   dpdk-dev libdpdk-dev libwebsockets-dev libjansson-dev libipsec-mb-dev
   libcriterion-dev libssl-dev openssl
   clang libclang-rt-14-dev
-  python3-websockets
+  python3-websockets python3-cryptography
   iproute2 iputils-ping ethtool iperf3
 )
 
