@@ -1016,3 +1016,44 @@ Test(esp_ccm, the_secret_is_starred_out_in_the_log)
 		  != NULL, "the secret starred out: %s", logbuf);
 	cr_assert(strstr(logbuf, secret_a) == NULL, "the secret is not logged: %s", logbuf);
 }
+
+Test(esp_madp, downlink_fragments_through_esp_reassembled)
+{
+	static const enum gma_method meths[] = { GMA_METHOD_TRAILER, GMA_METHOD_NONIP };
+	uint8_t sdu[3000], frag[4096], esp[4096];
+	struct gma_frag_plan plan;
+	size_t len;
+
+	for (unsigned k = 0; k < 2; k++) {
+		struct gma_fields f = { .flags = GMA_F_FLOW_ID | GMA_F_FLOW_SN | GMA_F_DELIVERY_SN,
+					.flow_id = 2, .flow_sn = 40 };
+		uint8_t nh = meths[k] == GMA_METHOD_NONIP ? ESP_NH_NOIP : ESP_NH_IPV4;
+		static const unsigned order[] = { 2, 0, 1 };
+
+		n_dl = 0;
+		make(meths[k], ESP_SUITE_AES256_CBC_SHA256, true);
+		cr_assert_eq(set_keys(0, secret_a, 0, 0), MC_ESP_NEW);
+		gw_derive(gw_a, secret_a, SID, 0, ESP_SUITE_AES256_CBC_SHA256, true);
+		len = mk_udp(sdu, FAR, ANCHOR, 443, 40000, 2500, 0);
+		for (size_t i = 28; i < len; i++)
+			sdu[i] = (uint8_t)(i * 7);
+		cr_assert_eq(gma_frag_plan(meths[k], sdu, len, 1000, MC_OUTER_OVERHEAD + 57, f.flags,
+					   &plan), 0);
+		cr_assert_eq(plan.n, 3);
+		/* Out of order: the fragments sit in reassembly at their ESP offset. */
+		for (unsigned j = 0; j < plan.n; j++) {
+			unsigned i = order[j];
+			int n;
+
+			f.delivery_sn = (uint8_t)i;
+			n = gma_frag_build(meths[k], &plan, i, &f, sdu, len, frag, sizeof(frag));
+			cr_assert_gt(n, 0);
+			rx(0, esp, gw_send(&gw_a->out, frag, (size_t)n, nh, esp), 5);
+			cr_assert_eq(n_dl, j == 2 ? 1u : 0u, "nothing before the last fragment");
+		}
+		cr_assert_eq(dl[0].len, len);
+		cr_assert_arr_eq(dl[0].b, sdu, len, "the reassembled SDU is the original");
+		cr_assert_eq(est(0).rx, 3);
+		cr_assert_eq(mc_madp_held(m), 0);
+	}
+}
