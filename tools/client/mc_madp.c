@@ -13,6 +13,8 @@
 
 #include "gma_seq.h"
 
+_Static_assert(MC_MAX_PATHS <= MC_ESP_MAX_PATHS, "every path may be an IPsec one");
+
 struct mc_buf {
 	struct mc_buf *next; /* free list */
 	uint16_t off, len;   /* the SDU (or PDU) inside data[] */

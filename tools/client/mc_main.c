@@ -26,11 +26,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "esp_kdf.h"
 #include "mc_ccm.h"
 #include "mc_madp.h"
 #include "mc_opts.h"
 #include "mc_sys.h"
 #include "mc_ws.h"
+
+_Static_assert(MC_SECRET_MIN == ESP_SECRET_MIN && MC_SECRET_MAX == ESP_SECRET_MAX,
+	       "the CCM checks the shared_secret length the key derivation takes");
 
 #define LOOP_MAX_WAIT_MS 100
 #define IFACE_POLL_MS 1000     /* re-read interfaces also without rtnetlink events */
