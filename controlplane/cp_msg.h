@@ -45,7 +45,7 @@
 #define CP_NAME 32           /* <name>_raw: an enumerated string as received (cut, never refused) */
 #define CP_ADDR 48           /* an IPv4 or IPv6 address in text */
 #define CP_HOST 256          /* an address or an FQDN (ncm_end_point.ip_address) */
-#define CP_SECRET 128        /* shared_secret, client_key */
+#define CP_SECRET 257        /* shared_secret (IPsec: 16..256 bytes, docs/ipsec.md), client_key */
 #define CP_VERSION 16
 
 /* ---- Message types ------------------------------------------------------- */

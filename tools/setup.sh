@@ -12,9 +12,11 @@ builddir=${MAMSGW_BUILDDIR:-$top/build}
 # jansson, Intel IPsec-MB, Criterion, OpenSSL (wss), libcurl (mamsctl).
 # clang + its runtimes:
 # libFuzzer targets.  python3-websockets (Debian's /usr/bin/python3): the
-# independent WebSocket client of the NCM tests.  python3-scapy,
-# python3-cryptography: scapy's IPsec, the independent ESP peer of the
-# dp_esp_interop test (tests/dpdk/esp_scapy.py).  iproute2, iputils-ping,
+# independent WebSocket client of the NCM tests (and the scripted NCM of
+# tests/client/mc_esp_live.py).  python3-scapy, python3-cryptography:
+# scapy's IPsec, the independent ESP peer of the dp_esp_interop test
+# (tests/dpdk/esp_scapy.py), and mc_esp_live's independent AES-GCM.
+# iproute2, iputils-ping,
 # ethtool, iperf3: the namespace test bed (tests/e2e, docs/testbed.md).
 pkgs=(
   build-essential meson ninja-build pkg-config python3-pyelftools

@@ -321,9 +321,13 @@ Test(ccm, discover_then_capabilities_with_gma_and_the_interfaces)
 	cr_assert_eq(c->n_convergence_methods, 1);
 	cr_assert_eq(c->convergence_methods[0].method, CP_CONV_GMA);
 	cr_assert(c->convergence_methods[0].supported);
-	cr_assert_eq(c->n_adaptation_methods, 1);
+	cr_assert_eq(c->n_adaptation_methods, 2);
 	cr_assert_eq(c->adaptation_methods[0].method, CP_ADAPT_UDP_WITHOUT_DTLS);
 	cr_assert(c->adaptation_methods[0].supported);
+	cr_assert_eq(c->adaptation_methods[1].method, CP_ADAPT_IPSEC);
+	cr_assert(c->adaptation_methods[1].supported, "IPsec (ESP-in-UDP) is supported");
+	cr_assert(strstr(sent[n_sent - 1], "\"IPsec\"") != NULL, "spelt IPsec: %s",
+		  sent[n_sent - 1]);
 }
 
 Test(ccm, full_bring_up_reaches_active_with_ports_and_anchor)

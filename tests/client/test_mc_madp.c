@@ -306,11 +306,13 @@ Test(madp, uplink_fragmentation_nonip)
 
 Test(madp, tun_mtu_leaves_room_for_gma_and_udp)
 {
-	cr_assert_eq(mc_madp_tun_mtu(GMA_METHOD_TRAILER, 1500), 1459);
-	cr_assert_eq(mc_madp_tun_mtu(GMA_METHOD_HEADER_IP, 1500), 1459);
-	cr_assert_eq(mc_madp_tun_mtu(GMA_METHOD_NONIP, 1500), 1500 - 28 - 11);
-	cr_assert_eq(mc_madp_tun_mtu(GMA_METHOD_TRAILER, 1400),
+	cr_assert_eq(mc_madp_tun_mtu(GMA_METHOD_TRAILER, 1500, 0), 1459);
+	cr_assert_eq(mc_madp_tun_mtu(GMA_METHOD_HEADER_IP, 1500, 0), 1459);
+	cr_assert_eq(mc_madp_tun_mtu(GMA_METHOD_NONIP, 1500, 0), 1500 - 28 - 11);
+	cr_assert_eq(mc_madp_tun_mtu(GMA_METHOD_TRAILER, 1400, 0),
 		     1400 - MC_OUTER_OVERHEAD - gma_overhead(GMA_METHOD_TRAILER, MC_UL_FLAGS));
+	/* IPsec: ESP's largest overhead too (AES-GCM 37 bytes: 57 with IPv4/UDP). */
+	cr_assert_eq(mc_madp_tun_mtu(GMA_METHOD_TRAILER, 1500, 37), 1459 - 37);
 }
 
 /* ---- downlink ---------------------------------------------------------------------- */

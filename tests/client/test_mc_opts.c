@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mc_esp.h"
 #include "mc_opts.h"
 
 static struct mc_opts o;
@@ -201,9 +202,12 @@ Test(opts, configuration_file)
 	cr_assert_geq(fd, 0);
 	f = fdopen(fd, "w");
 	fprintf(f, "# mams-client\n\nncm = ws://192.0.2.1:8765/\niface = wifi=wlan0\n"
-		   "  iface=lte=wwan0:3  \ngma-method = header\n");
+		   "  iface=lte=wwan0:3  \ngma-method = header\nipsec-suite = aes256-cbc-sha256\n"
+		   "ipsec-esn = off\n");
 	fclose(f);
 	OK("--config", path, "--gma-method", "nonip");
+	cr_assert_eq(o.ipsec_suite, ESP_SUITE_AES256_CBC_SHA256);
+	cr_assert_not(o.ipsec_esn);
 	cr_assert_eq(o.n_ifaces, 2);
 	cr_assert_eq(o.ifaces[1].conn_id, 3);
 	cr_assert_eq(o.method, GMA_METHOD_NONIP, "a later flag wins");
@@ -217,4 +221,55 @@ Test(opts, configuration_file)
 	BAD(":1: expected key = value", "--config", path);
 	unlink(path);
 	BAD("--config /nonexistent/x: No such file", "--config", "/nonexistent/x");
+}
+
+Test(opts, ipsec_defaults_and_flags)
+{
+	static const struct {
+		const char *name;
+		int suite;
+	} suites[] = {
+		{ "aes128-gcm", ESP_SUITE_AES128_GCM },
+		{ "aes256-gcm", ESP_SUITE_AES256_GCM },
+		{ "aes128-cbc-sha256", ESP_SUITE_AES128_CBC_SHA256 },
+		{ "aes256-cbc-sha256", ESP_SUITE_AES256_CBC_SHA256 },
+	};
+
+	OK("--ncm", "ws://192.0.2.1:8765/", "--iface", "wifi=wlan0");
+	cr_assert_eq(o.ipsec_suite, ESP_SUITE_AES128_GCM);
+	cr_assert(o.ipsec_esn);
+	cr_assert_eq(o.ipsec_replay_window, 1024);
+	cr_assert_eq(o.ipsec_rekey_grace_ms, 5000);
+	for (unsigned i = 0; i < 4; i++) {
+		OK("--ncm", "ws://192.0.2.1:8765/", "--iface", "wifi=wlan0", "--ipsec-suite",
+		   suites[i].name);
+		cr_assert_eq(o.ipsec_suite, suites[i].suite, "%s", suites[i].name);
+		cr_assert_str_eq(mc_esp_suite_flag((enum esp_suite)o.ipsec_suite), suites[i].name);
+	}
+	OK("--ncm", "ws://192.0.2.1:8765/", "--iface", "wifi=wlan0", "--ipsec-esn", "off",
+	   "--ipsec-replay-window", "32", "--ipsec-rekey-grace-ms=0");
+	cr_assert_not(o.ipsec_esn);
+	cr_assert_eq(o.ipsec_replay_window, 32);
+	cr_assert_eq(o.ipsec_rekey_grace_ms, 0);
+	OK("--ncm", "ws://192.0.2.1:8765/", "--iface", "wifi=wlan0", "--ipsec-esn", "on",
+	   "--ipsec-replay-window", "4096", "--ipsec-rekey-grace-ms", "60000");
+	cr_assert(o.ipsec_esn);
+	cr_assert_eq(o.ipsec_replay_window, 4096);
+	cr_assert_eq(o.ipsec_rekey_grace_ms, 60000);
+
+	BAD("--ipsec-suite aes-gcm: expected aes128-gcm, aes256-gcm, aes128-cbc-sha256 or "
+	    "aes256-cbc-sha256", "--ncm", "ws://h/", "--iface", "wifi=w0", "--ipsec-suite",
+	    "aes-gcm");
+	BAD("--ipsec-esn yes: expected on or off", "--ncm", "ws://h/", "--iface", "wifi=w0",
+	    "--ipsec-esn", "yes");
+	BAD("--ipsec-replay-window 1000: must be a power of 2", "--ncm", "ws://h/", "--iface",
+	    "wifi=w0", "--ipsec-replay-window", "1000");
+	BAD("--ipsec-replay-window 16: expected an integer in 32..4096", "--ncm", "ws://h/",
+	    "--iface", "wifi=w0", "--ipsec-replay-window", "16");
+	BAD("--ipsec-replay-window 8192: expected an integer in 32..4096", "--ncm", "ws://h/",
+	    "--iface", "wifi=w0", "--ipsec-replay-window", "8192");
+	BAD("--ipsec-rekey-grace-ms -1: expected an integer", "--ncm", "ws://h/", "--iface",
+	    "wifi=w0", "--ipsec-rekey-grace-ms", "-1");
+	cr_assert(strstr(mc_opts_usage(), "--ipsec-suite") != NULL);
+	cr_assert(strstr(mc_opts_usage(), "--ipsec-rekey-grace-ms") != NULL);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The CCM state machine of mams-client (mc_ccm.h; procedures and decisions
- * in docs/client.md).  Two scratch struct cp_msg (about 40 KB each) live in
+ * in docs/client.md).  Two scratch struct cp_msg (about 56 KB each) live in
  * the context, never on the stack.  Requests that expect an answer keep
  * their encoded text for retransmission, matched by (answer type,
  * sequence_num) like the NCM does.
@@ -512,9 +512,12 @@ static void send_capability_req(struct mc_ccm *c, bool resume, uint64_t now_ms)
 	cap->n_convergence_methods = 1;
 	cap->convergence_methods[0].method = CP_CONV_GMA;
 	cap->convergence_methods[0].supported = true;
-	cap->n_adaptation_methods = 1;
+	/* IPsec: ESP-in-UDP with SAs derived from the shared_secret (docs/ipsec.md). */
+	cap->n_adaptation_methods = 2;
 	cap->adaptation_methods[0].method = CP_ADAPT_UDP_WITHOUT_DTLS;
 	cap->adaptation_methods[0].supported = true;
+	cap->adaptation_methods[1].method = CP_ADAPT_IPSEC;
+	cap->adaptation_methods[1].supported = true;
 	/* A resumption presents the session (cp_msg_has_session_id() is false
 	 * for this type, so send_out() does not add it). */
 	if (resume) {
@@ -555,7 +558,7 @@ static void list_conns(const struct cp_capability *cap, char *buf, size_t cap_le
 static void on_capability_rsp(struct mc_ccm *c, const struct cp_msg *m, uint64_t now_ms)
 {
 	const struct cp_capability *cap = &m->u.capability_rsp;
-	bool gma = false, udp = false, used[CP_MAX_CONNS] = { false };
+	bool gma = false, udp = false, ipsec = false, used[CP_MAX_CONNS] = { false };
 	int ids[MC_MAX_IFACES];
 	char why[320] = "", offered[200];
 
@@ -573,14 +576,18 @@ static void on_capability_rsp(struct mc_ccm *c, const struct cp_msg *m, uint64_t
 	for (unsigned i = 0; i < cap->n_convergence_methods; i++)
 		gma |= cap->convergence_methods[i].method == CP_CONV_GMA &&
 		       cap->convergence_methods[i].supported;
-	for (unsigned i = 0; i < cap->n_adaptation_methods; i++)
+	for (unsigned i = 0; i < cap->n_adaptation_methods; i++) {
 		udp |= cap->adaptation_methods[i].method == CP_ADAPT_UDP_WITHOUT_DTLS &&
 		       cap->adaptation_methods[i].supported;
+		ipsec |= cap->adaptation_methods[i].method == CP_ADAPT_IPSEC &&
+			 cap->adaptation_methods[i].supported;
+	}
 	list_conns(cap, offered, sizeof(offered));
 	if (!gma)
 		snprintf(why, sizeof(why), "the NCM does not support the GMA convergence method");
-	else if (!udp)
-		snprintf(why, sizeof(why), "the NCM does not support UDP_without_DTLS adaptation");
+	else if (!udp && !ipsec)
+		snprintf(why, sizeof(why), "the NCM supports neither UDP_without_DTLS nor IPsec "
+			 "adaptation");
 	/* Explicit connection IDs first, then the rest by type, in order. */
 	for (unsigned i = 0; i < c->cfg.n_ifaces && why[0] == '\0'; i++) {
 		const struct mc_iface_opt *io = &c->cfg.ifaces[i];
@@ -668,12 +675,15 @@ static bool parse_setup(struct mc_ccm *c, const struct cp_up_setup_conf_req *r,
 		return false;
 	}
 	ip_parse(a->vnic_info.gateway, &s->anchor_gw);
+	s->ncm_id = c->usid.ncm_id;
+	s->session_id = c->usid.session_id;
 	s->anchor_conn_id = a->connection_id;
 	s->has_udp_port = a->has_udp_port;
 	s->udp_port = a->udp_port;
 	s->n = c->cfg.n_ifaces;
 	for (unsigned i = 0; i < c->cfg.n_ifaces; i++) {
 		const struct cp_setup_delivery_conn *d = NULL;
+		unsigned dk = 0, dj = 0;
 
 		for (unsigned k = 0; k < a->n_convergence_config && d == NULL; k++) {
 			const struct cp_convergence_config *cc = &a->convergence_config[k];
@@ -681,8 +691,11 @@ static bool parse_setup(struct mc_ccm *c, const struct cp_up_setup_conf_req *r,
 			if (cc->has_convergence_method && cc->convergence_method != CP_CONV_GMA)
 				continue;
 			for (unsigned j = 0; j < cc->n_delivery_connections; j++)
-				if (cc->delivery_connections[j].connection_id == c->ifs[i].conn_id)
+				if (cc->delivery_connections[j].connection_id == c->ifs[i].conn_id) {
 					d = &cc->delivery_connections[j];
+					dk = k;
+					dj = j;
+				}
 		}
 		if (d == NULL) {
 			snprintf(why, wl, "mx_up_setup_conf_req has no GMA delivery connection %d "
@@ -690,11 +703,38 @@ static bool parse_setup(struct mc_ccm *c, const struct cp_up_setup_conf_req *r,
 				 c->cfg.ifaces[i].ifname);
 			return false;
 		}
-		if (d->has_adaptation_method && d->adaptation_method != CP_ADAPT_UDP_WITHOUT_DTLS) {
+		if (d->has_adaptation_method && d->adaptation_method != CP_ADAPT_UDP_WITHOUT_DTLS &&
+		    d->adaptation_method != CP_ADAPT_IPSEC) {
 			snprintf(why, wl, "delivery connection %d: adaptation method %s is not "
-				 "supported (UDP_without_DTLS only)", c->ifs[i].conn_id,
+				 "supported (UDP_without_DTLS or IPsec)", c->ifs[i].conn_id,
 				 d->adaptation_method_raw);
 			return false;
+		}
+		if (d->has_adaptation_method && d->adaptation_method == CP_ADAPT_IPSEC) {
+			const struct cp_adaptation_method_param *ap = &d->adaptation_method_param;
+			size_t sl = d->has_adaptation_method_param && ap->has_shared_secret
+					    ? strlen(ap->shared_secret)
+					    : 0;
+
+			/* The keys come from the secret's bytes as sent (docs/ipsec.md). */
+			if (sl < MC_SECRET_MIN || sl > MC_SECRET_MAX) {
+				char len_txt[48];
+
+				if (sl == 0)
+					snprintf(len_txt, sizeof(len_txt), "is missing");
+				else
+					snprintf(len_txt, sizeof(len_txt), "has %zu bytes", sl);
+				snprintf(why, wl, "delivery connection %d (%s, %s) is IPsec, and "
+					 "anchor_connections[0].convergence_config[%u]."
+					 "delivery_connections[%u].adaptation_method_param."
+					 "shared_secret %s (%u..%u bytes needed)", c->ifs[i].conn_id,
+					 c->cfg.ifaces[i].name, c->cfg.ifaces[i].ifname, dk, dj,
+					 len_txt, MC_SECRET_MIN, MC_SECRET_MAX);
+				return false;
+			}
+			s->path[i].ipsec = true;
+			s->path[i].secret_len = (uint16_t)sl;
+			memcpy(s->path[i].secret, ap->shared_secret, sl);
 		}
 		if (!d->has_adaptation_method_param ||
 		    !ip_parse(d->adaptation_method_param.tunnel_ip_addr, &s->path[i].tunnel_ip)) {
@@ -704,6 +744,26 @@ static bool parse_setup(struct mc_ccm *c, const struct cp_up_setup_conf_req *r,
 		}
 		s->path[i].conn_id = (uint8_t)c->ifs[i].conn_id;
 		s->path[i].tunnel_port = d->adaptation_method_param.tunnel_end_port;
+	}
+	return true;
+}
+
+bool mc_setup_same(const struct mc_setup *a, const struct mc_setup *b)
+{
+	if (a->ncm_id != b->ncm_id || a->session_id != b->session_id ||
+	    a->anchor_ip != b->anchor_ip || a->anchor_mask != b->anchor_mask ||
+	    a->anchor_gw != b->anchor_gw || a->anchor_conn_id != b->anchor_conn_id ||
+	    a->has_udp_port != b->has_udp_port || (a->has_udp_port && a->udp_port != b->udp_port) ||
+	    a->n != b->n)
+		return false;
+	for (unsigned i = 0; i < a->n && i < MC_MAX_IFACES; i++) {
+		if (a->path[i].conn_id != b->path[i].conn_id ||
+		    a->path[i].tunnel_ip != b->path[i].tunnel_ip ||
+		    a->path[i].tunnel_port != b->path[i].tunnel_port ||
+		    a->path[i].ipsec != b->path[i].ipsec ||
+		    a->path[i].secret_len != b->path[i].secret_len ||
+		    memcmp(a->path[i].secret, b->path[i].secret, a->path[i].secret_len) != 0)
+			return false;
 	}
 	return true;
 }
@@ -745,13 +805,25 @@ static void on_up_setup(struct mc_ccm *c, const struct cp_msg *m, uint64_t now_m
 	char why[320];
 	struct mc_setup s;
 
-	if (c->st == MC_CCM_RECONF) {
-		c->setup_seq = m->sequence_num; /* a retransmission: answered when done */
-		return;
-	}
-	if (c->st == MC_CCM_ACTIVE) {
+	if (c->st == MC_CCM_RECONF || c->st == MC_CCM_ACTIVE) {
+		/* A retransmission (our confirmation was lost, or is not sent
+		 * yet), or a change: a new shared_secret is a rekey, applied
+		 * before it is confirmed (the gateway keeps its old inbound SA
+		 * until then, and sends on its old outbound SA). */
+		if (!parse_setup(c, &m->u.up_setup_conf_req, &s, why, sizeof(why))) {
+			fail_session(c, why, now_ms);
+			return;
+		}
 		c->setup_seq = m->sequence_num;
-		send_up_setup_cnf(c); /* our confirmation was lost */
+		if (!mc_setup_same(&c->setup, &s)) {
+			c->setup = s;
+			c->stt.setup_changes++;
+			logf_(c, MC_LOG_INFO, "UP setup %u changed: applied", m->sequence_num);
+			if (c->ops.setup != NULL)
+				c->ops.setup(c->ops.opaque, &s);
+		}
+		if (c->st == MC_CCM_ACTIVE)
+			send_up_setup_cnf(c);
 		return;
 	}
 	if (c->st != MC_CCM_SETUP_WAIT) {
@@ -1099,6 +1171,8 @@ void mc_ccm_destroy(struct mc_ccm *c)
 	if (c == NULL)
 		return;
 	pending_clear(c);
+	/* The IPsec shared secrets (the setup, the last messages). */
+	explicit_bzero(c, sizeof(*c));
 	free(c);
 }
 
@@ -1158,6 +1232,23 @@ void mc_ccm_on_close(struct mc_ccm *c, uint64_t now_ms)
 	}
 }
 
+/* The values of "shared_secret" keys in a JSON text starred out (for logs). */
+static void redact_secrets(char *t)
+{
+	static const char key[] = "\"shared_secret\"";
+	char *p = t;
+
+	while ((p = strstr(p, key)) != NULL) {
+		p += sizeof(key) - 1;
+		while (*p == ' ' || *p == ':' || *p == '\t')
+			p++;
+		if (*p != '"')
+			continue;
+		for (p++; *p != '\0' && *p != '"'; p++)
+			*p = '*';
+	}
+}
+
 void mc_ccm_on_text(struct mc_ccm *c, const char *text, size_t len, uint64_t now_ms)
 {
 	struct cp_msg_error err;
@@ -1169,7 +1260,15 @@ void mc_ccm_on_text(struct mc_ccm *c, const char *text, size_t len, uint64_t now
 		c->last_rx_ms = now_ms;
 		return;
 	}
-	logf_(c, MC_LOG_DEBUG, "<- %.*s", (int)(len > 400 ? 400 : len), text);
+	if (c->ops.log != NULL) {
+		char shown[401];
+		size_t n = len > 400 ? 400 : len;
+
+		memcpy(shown, text, n);
+		shown[n] = '\0';
+		redact_secrets(shown);
+		logf_(c, MC_LOG_DEBUG, "<- %s", shown);
+	}
 	mc_ccm_on_msg(c, &c->in, now_ms);
 }
 

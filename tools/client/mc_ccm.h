@@ -11,16 +11,20 @@
  * endpoints, which paths may carry uplink, uplink steering, pause).  Every
  * MAMS message goes through the project's codec (cp_msg.h) both ways.
  *
- * Bring-up: mx_discover -> mx_system_info -> mx_capability_req (GMA and
- * UDP_without_DTLS; the configured interfaces as delivery connections) ->
- * mx_capability_rsp (session ID kept; interfaces without a connection ID
- * get the NCM's connection of their type) -> mx_capability_ack MX_ACCEPT
- * (MX_REJECT when the NCM lacks GMA, UDP_without_DTLS or a connection an
- * interface needs) -> mx_up_setup_conf_req (tunnel endpoints; the anchor
- * address from vnic_info) -> mx_reconf_req setup for each interface that
- * is up -> (all answered) mx_up_setup_cnf with the client's UDP ports ->
- * ACTIVE.  Requests are retransmitted every timeout_ms, retries times;
- * then the session has failed.  Details and decisions: docs/client.md.
+ * Bring-up: mx_discover -> mx_system_info -> mx_capability_req (GMA;
+ * UDP_without_DTLS and IPsec; the configured interfaces as delivery
+ * connections) -> mx_capability_rsp (session ID kept; interfaces without a
+ * connection ID get the NCM's connection of their type) ->
+ * mx_capability_ack MX_ACCEPT (MX_REJECT when the NCM lacks GMA, both
+ * adaptations or a connection an interface needs) -> mx_up_setup_conf_req
+ * (tunnel endpoints, each connection's adaptation with IPsec's
+ * shared_secret; the anchor address from vnic_info) -> mx_reconf_req setup
+ * for each interface that is up -> (all answered) mx_up_setup_cnf with the
+ * client's UDP ports -> ACTIVE.  A later mx_up_setup_conf_req that changes
+ * anything (a new shared_secret: a rekey) goes to ops->setup again before
+ * it is confirmed.  Requests are retransmitted every timeout_ms, retries
+ * times; then the session has failed.  Details and decisions:
+ * docs/client.md.
  */
 #ifndef MC_CCM_H
 #define MC_CCM_H
@@ -50,8 +54,12 @@ enum mc_ccm_state {
 
 const char *mc_ccm_state_name(enum mc_ccm_state s);
 
+#define MC_SECRET_MIN 16u  /* IPsec shared_secret bytes (= ESP_SECRET_MIN, esp_kdf.h) */
+#define MC_SECRET_MAX 256u /* (= ESP_SECRET_MAX) */
+
 /* What the NCM's UP setup says, for the data path. */
 struct mc_setup {
+	uint32_t ncm_id, session_id;                /* unique_session_id (IPsec keys) */
 	uint32_t anchor_ip, anchor_mask, anchor_gw; /* host order (vnic_info) */
 	uint8_t anchor_conn_id;
 	bool has_udp_port;                          /* the NCM's MX control port, if announced */
@@ -61,8 +69,14 @@ struct mc_setup {
 		uint8_t conn_id;
 		uint32_t tunnel_ip;                 /* host order */
 		uint16_t tunnel_port;
+		bool ipsec;                         /* adaptation IPsec, else UDP_without_DTLS */
+		uint16_t secret_len;                /* IPsec: MC_SECRET_MIN..MC_SECRET_MAX */
+		uint8_t secret[MC_SECRET_MAX];      /* shared_secret, its bytes as sent */
 	} path[MC_MAX_IFACES];
 };
+
+/* Whether two UP setups say the same (a retransmission) or not (a change). */
+bool mc_setup_same(const struct mc_setup *a, const struct mc_setup *b);
 
 /* One interface as the system shows it now. */
 struct mc_iface_obs {
@@ -87,7 +101,7 @@ struct mc_ccm_ops {
 	void *opaque;
 	/* One text message for the NCM; 0 or -errno. */
 	int (*send)(void *opaque, const char *text, size_t len);
-	/* The UP setup arrived (or changed after a new session). */
+	/* The UP setup arrived, or changed (a rekey, a new session). */
 	void (*setup)(void *opaque, const struct mc_setup *s);
 	/* Path i may (or may no longer) carry uplink data; mtu its current MTU. */
 	void (*path)(void *opaque, unsigned i, bool ul_ok, uint32_t mtu);
@@ -125,6 +139,7 @@ struct mc_ccm_stats {
 	uint64_t reports;             /* measurement reports sent */
 	uint64_t path_est_results;
 	uint64_t resumes;
+	uint64_t setup_changes;       /* later mx_up_setup_conf_req that changed the setup */
 };
 
 struct mc_ccm;

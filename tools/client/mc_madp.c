@@ -13,6 +13,8 @@
 
 #include "gma_seq.h"
 
+_Static_assert(MC_MAX_PATHS <= MC_ESP_MAX_PATHS, "every path may be an IPsec one");
+
 struct mc_buf {
 	struct mc_buf *next; /* free list */
 	uint16_t off, len;   /* the SDU (or PDU) inside data[] */
@@ -36,6 +38,7 @@ struct mc_flow {
 
 struct mc_path {
 	struct mc_path_cfg cfg;
+	bool ipsec;              /* IPsec adaptation: ESP only (mc_esp) */
 	uint8_t tx_dsn;          /* uplink Delivery SN (one uplink flow) */
 	bool probe_valid;
 	uint16_t probe_sn;       /* last probe SN received */
@@ -57,8 +60,10 @@ struct mc_madp {
 	uint8_t *pool, *big_pool;
 	struct mc_buf *free_list, *big_free;
 	struct mc_buf *spare;    /* reserved by mc_madp_rx_buf() */
-	uint8_t *tx;             /* uplink PDU scratch */
+	uint8_t *tx;             /* uplink scratch: MC_ESP_HEAD | PDU (tx_cap) | MC_ESP_TAIL */
+	uint8_t *pdu;            /* = tx + MC_ESP_HEAD: where PDUs are built */
 	size_t tx_cap;
+	struct mc_esp *esp;      /* SAs of the IPsec paths, the client's IPsec-MB manager */
 	uint64_t now_ms;
 	bool reasm_held;
 	struct mc_madp_stats st;
@@ -129,9 +134,22 @@ struct mc_madp *mc_madp_create(const struct mc_madp_cfg *cfg, const struct mc_ma
 	m->pool = calloc(cfg->n_bufs, m->stride);
 	m->big_pool = calloc(MC_BIG_BUFS, (sizeof(struct mc_buf) + MC_BIG_SIZE + 16u) & ~(size_t)15u);
 	m->tx_cap = MC_BIG_SIZE + GMA_OVERHEAD_MAX + 64u;
-	m->tx = malloc(m->tx_cap);
-	if (m->pool == NULL || m->big_pool == NULL || m->tx == NULL)
+	m->tx = malloc(MC_ESP_HEAD + m->tx_cap + MC_ESP_TAIL);
+	{
+		struct mc_esp_cfg ec = {
+			.suite = cfg->esp_suite,
+			.esn = cfg->esp_esn,
+			.replay_window = cfg->esp_replay_window,
+			.rekey_grace_ms = cfg->esp_rekey_grace_ms,
+			.method = cfg->method,
+			.n_paths = cfg->n_paths,
+		};
+
+		m->esp = mc_esp_create(&ec);
+	}
+	if (m->pool == NULL || m->big_pool == NULL || m->tx == NULL || m->esp == NULL)
 		goto fail;
+	m->pdu = m->tx + MC_ESP_HEAD;
 	for (uint32_t i = 0; i < cfg->n_bufs; i++)
 		buf_put(m, (struct mc_buf *)(void *)(m->pool + (size_t)i * m->stride));
 	for (uint32_t i = 0; i < MC_BIG_BUFS; i++) {
@@ -179,6 +197,7 @@ void mc_madp_destroy(struct mc_madp *m)
 	free(m->pool);
 	free(m->big_pool);
 	free(m->tx);
+	mc_esp_destroy(m->esp);
 	free(m);
 }
 
@@ -214,9 +233,50 @@ bool mc_madp_ul_paused(const struct mc_madp *m)
 	return m->ul_paused;
 }
 
-uint32_t mc_madp_tun_mtu(enum gma_method method, uint32_t path_mtu)
+int mc_madp_set_ipsec(struct mc_madp *m, unsigned p, const struct mc_esp_keys *k,
+		      uint64_t now_ms)
 {
-	uint32_t over = MC_OUTER_OVERHEAD + (uint32_t)gma_overhead(method, MC_UL_FLAGS);
+	int rc;
+
+	if (p >= m->cfg.n_paths)
+		return -EINVAL;
+	if (k == NULL) {
+		m->path[p].ipsec = false;
+		mc_esp_clear(m->esp, p);
+		return MC_ESP_KEPT;
+	}
+	/* IPsec from now on, also if the keys are refused: then nothing is
+	 * sent on the path rather than plaintext. */
+	m->path[p].ipsec = true;
+	rc = mc_esp_set_keys(m->esp, p, k, now_ms);
+	if (rc < 0)
+		mc_esp_clear(m->esp, p); /* the previous SAs are not used either */
+	return rc;
+}
+
+bool mc_madp_ipsec(const struct mc_madp *m, unsigned p)
+{
+	return p < m->cfg.n_paths && m->path[p].ipsec;
+}
+
+unsigned mc_madp_path_overhead(const struct mc_madp *m, unsigned p)
+{
+	return MC_OUTER_OVERHEAD + (mc_madp_ipsec(m, p) ? mc_esp_overhead(m->esp) : 0u);
+}
+
+void mc_madp_esp_stats(const struct mc_madp *m, unsigned p, struct mc_esp_stats *out)
+{
+	mc_esp_stats(m->esp, p, out);
+}
+
+enum esp_suite mc_madp_esp_suite(const struct mc_madp *m)
+{
+	return mc_esp_suite(m->esp);
+}
+
+uint32_t mc_madp_tun_mtu(enum gma_method method, uint32_t path_mtu, uint32_t extra)
+{
+	uint32_t over = MC_OUTER_OVERHEAD + extra + (uint32_t)gma_overhead(method, MC_UL_FLAGS);
 
 	return path_mtu > over + 68u ? path_mtu - over : 68u;
 }
@@ -231,11 +291,20 @@ static int path_of_conn(const struct mc_madp *m, uint8_t conn)
 	return -1;
 }
 
-static int send_pdu(struct mc_madp *m, unsigned p, const uint8_t *pdu, size_t len)
+/* Sends the PDU built at m->pdu; on an IPsec path as ESP only. */
+static int send_pdu(struct mc_madp *m, unsigned p, size_t len)
 {
 	struct mc_path *ps = &m->path[p];
-	int rc = m->io.send(m->io.opaque, p, pdu, len);
+	uint8_t *out = m->pdu;
+	uint32_t olen = (uint32_t)len;
+	int rc;
 
+	if (ps->ipsec && mc_esp_encap(m->esp, p, m->pdu, (uint32_t)len, &out, &olen) != ESP_OK) {
+		ps->st.tx_errors++; /* the reason is counted by mc_esp */
+		return -EIO;
+	}
+	len = olen;
+	rc = m->io.send(m->io.opaque, p, out, len);
 	if (rc < 0) {
 		ps->st.tx_errors++;
 		return rc;
@@ -277,22 +346,23 @@ int mc_madp_uplink(struct mc_madp *m, const uint8_t *sdu, size_t len, uint64_t n
 	f.conn_id = (uint8_t)(m->anchor_conn_id << 4 | ps->cfg.conn_id);
 	f.flow_sn = m->ul_fsn;
 	f.timestamp = (uint32_t)now_ms;
-	rc = gma_frag_plan(m->cfg.method, sdu, len, ps->cfg.mtu, MC_OUTER_OVERHEAD, f.flags, &plan);
+	rc = gma_frag_plan(m->cfg.method, sdu, len, ps->cfg.mtu, mc_madp_path_overhead(m, (unsigned)p),
+			   f.flags, &plan);
 	if (rc < 0) {
 		m->st.ul_bad++;
 		return -EMSGSIZE;
 	}
 	for (unsigned i = 0; i < plan.n; i++) {
 		f.delivery_sn = ps->tx_dsn;
-		rc = plan.n == 1 ? gma_encode(m->cfg.method, &f, sdu, len, m->tx, m->tx_cap)
-				 : gma_frag_build(m->cfg.method, &plan, i, &f, sdu, len, m->tx,
+		rc = plan.n == 1 ? gma_encode(m->cfg.method, &f, sdu, len, m->pdu, m->tx_cap)
+				 : gma_frag_build(m->cfg.method, &plan, i, &f, sdu, len, m->pdu,
 						  m->tx_cap);
 		if (rc < 0) {
 			m->st.ul_bad++;
 			return -EINVAL;
 		}
 		ps->tx_dsn++;
-		send_pdu(m, (unsigned)p, m->tx, (size_t)rc);
+		send_pdu(m, (unsigned)p, (size_t)rc);
 		if (plan.n > 1)
 			m->st.ul_frag_pdus++;
 	}
@@ -380,10 +450,10 @@ static void probe_ack(struct mc_madp *m, unsigned p, const uint8_t *req_ip,
 	f.flags = MC_CTRL_FLAGS;
 	f.conn_id = (uint8_t)(m->anchor_conn_id << 4 | ps->cfg.conn_id);
 	f.timestamp = (uint32_t)m->now_ms;
-	rc = gma_encode(m->cfg.method, &f, sdu, (size_t)(28 + n), m->tx, m->tx_cap);
+	rc = gma_encode(m->cfg.method, &f, sdu, (size_t)(28 + n), m->pdu, m->tx_cap);
 	if (rc < 0)
 		return;
-	if (send_pdu(m, p, m->tx, (size_t)rc) == 0)
+	if (send_pdu(m, p, (size_t)rc) == 0)
 		ps->st.probe_acks_tx++;
 }
 
@@ -524,8 +594,8 @@ static void reasm_done(struct mc_madp *m, struct mc_flow *fl, unsigned p,
 	for (unsigned i = 0; i < done->n; i++) {
 		struct mc_buf *fb = done->handles[i];
 
-		pdus[i] = fb->data;
-		gma_decode(m->cfg.method, fb->data, fb->len, &dec[i]);
+		pdus[i] = fb->data + fb->off;
+		gma_decode(m->cfg.method, pdus[i], fb->len, &dec[i]);
 	}
 	if (nb != NULL)
 		len = gma_reasm_copy(m->cfg.method, pdus, dec, done->n, nb->data,
@@ -564,6 +634,8 @@ void mc_madp_downlink(struct mc_madp *m, unsigned p, size_t len, uint64_t now_ms
 	struct mc_flow *fl;
 	struct mc_path *ps;
 	struct gma_pdu d;
+	uint32_t off = 0, plen = (uint32_t)len;
+	uint8_t *pdu;
 	bool has_sn;
 	int n;
 
@@ -576,14 +648,22 @@ void mc_madp_downlink(struct mc_madp *m, unsigned p, size_t len, uint64_t now_ms
 		return;
 	}
 	ps = &m->path[p];
-	b->len = (uint16_t)len;
-	if (gma_decode(m->cfg.method, b->data, len, &d) < 0) {
+	/* IPsec: only what an inbound SA authenticates (mc_esp counts the rest). */
+	if (ps->ipsec && mc_esp_decap(m->esp, p, b->data, (uint32_t)len, now_ms, &off, &plen) != 0) {
+		buf_put(m, b);
+		return;
+	}
+	pdu = b->data + off;
+	b->off = (uint16_t)off;
+	b->len = (uint16_t)plen;
+	if (gma_decode(m->cfg.method, pdu, plen, &d) < 0) {
 		ps->st.rx_bad++;
 		buf_put(m, b);
 		return;
 	}
 	ps->st.rx_pkts++;
 	ps->st.rx_bytes += len;
+	len = plen;
 	fl = flow_of(m, (d.f.flags & GMA_F_FLOW_ID) ? d.f.flow_id : 0);
 	measure(fl, ps, p, &d.f);
 	has_sn = (d.f.flags & GMA_F_FLOW_SN) != 0;
@@ -608,7 +688,7 @@ void mc_madp_downlink(struct mc_madp *m, unsigned p, size_t len, uint64_t now_ms
 		}
 		return;
 	}
-	n = gma_decap_sdus(m->cfg.method, b->data, len, &d, sdus, 16);
+	n = gma_decap_sdus(m->cfg.method, pdu, len, &d, sdus, 16);
 	if (n <= 0) {
 		ps->st.rx_bad++;
 		buf_put(m, b);
@@ -621,10 +701,10 @@ void mc_madp_downlink(struct mc_madp *m, unsigned p, size_t len, uint64_t now_ms
 			m->st.dl_no_buf++;
 			continue;
 		}
-		memcpy(extra[i]->data, b->data + sdus[i].off, sdus[i].len);
+		memcpy(extra[i]->data, pdu + sdus[i].off, sdus[i].len);
 		extra[i]->len = sdus[i].len;
 	}
-	b->off = sdus[0].off;
+	b->off = (uint16_t)(off + sdus[0].off);
 	b->len = sdus[0].len;
 	sdu_in(m, fl, p, b, sdus[0].flow_sn, has_sn);
 	for (int i = 1; i < n; i++)
@@ -639,6 +719,7 @@ void mc_madp_poll(struct mc_madp *m, uint64_t now_ms)
 	unsigned n;
 
 	m->now_ms = now_ms;
+	mc_esp_poll(m->esp, now_ms);
 	for (unsigned f = 0; f < MC_MAX_FLOWS; f++) {
 		struct mc_flow *fl = &m->flow[f];
 
@@ -662,7 +743,7 @@ void mc_madp_poll(struct mc_madp *m, uint64_t now_ms)
 
 uint64_t mc_madp_next_deadline(const struct mc_madp *m, uint64_t now_ms)
 {
-	uint64_t t = UINT64_MAX;
+	uint64_t t = mc_esp_next_deadline(m->esp);
 
 	for (unsigned f = 0; f < MC_MAX_FLOWS; f++) {
 		uint64_t d;

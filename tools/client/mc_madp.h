@@ -23,6 +23,14 @@
  *
  * Paths are the configured interfaces, index 0..n_paths-1, each with its
  * MAMS connection ID.
+ *
+ * IPsec (docs/ipsec.md): a path given SAs with mc_madp_set_ipsec() sends
+ * every PDU (data, fragments, probe ACKs) only as ESP (mc_esp.h) in the
+ * UDP payload, the GMA PDU built MC_ESP_HEAD bytes into the scratch buffer
+ * so that it is encrypted in place; what it receives is decapsulated
+ * before the GMA decode.  Never plaintext on such a path: without a usable
+ * SA nothing is sent, and a GMA PDU received in the clear is dropped
+ * (esp_plaintext).  Fragmentation budgets the ESP overhead.
  */
 #ifndef MC_MADP_H
 #define MC_MADP_H
@@ -34,6 +42,7 @@
 #include "gma_frag.h"
 #include "gma_reorder.h"
 #include "gma_wire.h"
+#include "mc_esp.h"
 #include "mc_steer.h"
 #include "mx_ctrl.h"
 
@@ -54,6 +63,12 @@ struct mc_madp_cfg {
 	uint32_t n_bufs;             /* downlink buffers (held by reordering/reassembly) */
 	uint32_t buf_size;           /* bytes of one: the largest UDP payload received */
 	unsigned n_paths;
+	/* IPsec paths (--ipsec-*): suite (0: AES-128-GCM), ESN, replay window
+	 * (0: 1024), how long the previous inbound SA is accepted after a rekey. */
+	enum esp_suite esp_suite;
+	bool esp_esn;
+	uint32_t esp_replay_window;
+	uint32_t esp_rekey_grace_ms;
 };
 
 /* One path's state, set by the control side (mc_madp_set_path). */
@@ -67,9 +82,10 @@ struct mc_path_cfg {
 
 struct mc_path_stats {
 	uint64_t tx_pkts, tx_bytes;     /* PDUs handed to io.send (data, fragments, ACKs) */
-	uint64_t tx_errors;             /* io.send failed */
-	uint64_t rx_pkts, rx_bytes;     /* GMA PDUs received (valid) */
-	uint64_t rx_bad;                /* payloads that are not a PDU of the method */
+	uint64_t tx_errors;             /* io.send failed, or no ESP (IPsec path) */
+	uint64_t rx_pkts, rx_bytes;     /* GMA PDUs received (valid); bytes of the UDP payload */
+	uint64_t rx_bad;                /* payloads (decrypted on IPsec paths) that are not a PDU
+					 * of the method; ESP refusals: mc_madp_esp_stats() */
 	uint64_t dsn_lost;              /* gaps in the Delivery SN (per flow) */
 	uint64_t probes_rx, probes_lost;/* MX probe requests; SN gaps between them */
 	uint64_t probe_acks_tx;
@@ -108,6 +124,15 @@ void mc_madp_destroy(struct mc_madp *m);
 void mc_madp_set_anchor(struct mc_madp *m, uint32_t anchor_ip, uint8_t anchor_conn_id);
 void mc_madp_set_path(struct mc_madp *m, unsigned path, const struct mc_path_cfg *pc);
 void mc_madp_set_steer(struct mc_madp *m, const struct mc_steer *s);
+/* Path becomes (k) or stays an IPsec path with SAs derived from k, or a
+ * plain UDP one again (k NULL).  enum mc_esp_set, or -EINVAL. */
+int mc_madp_set_ipsec(struct mc_madp *m, unsigned path, const struct mc_esp_keys *k,
+		      uint64_t now_ms);
+bool mc_madp_ipsec(const struct mc_madp *m, unsigned path);
+/* Bytes around a GMA PDU on the path: outer IPv4/UDP, and ESP's largest on IPsec. */
+unsigned mc_madp_path_overhead(const struct mc_madp *m, unsigned path);
+void mc_madp_esp_stats(const struct mc_madp *m, unsigned path, struct mc_esp_stats *out);
+enum esp_suite mc_madp_esp_suite(const struct mc_madp *m);
 /* RFC 8743 8.3.2: no uplink GMA while a handover keep-alive is unanswered. */
 void mc_madp_set_ul_paused(struct mc_madp *m, bool paused);
 bool mc_madp_ul_paused(const struct mc_madp *m);
@@ -123,7 +148,7 @@ uint8_t *mc_madp_rx_buf(struct mc_madp *m, size_t *cap);
  * mc_madp_rx_buf(); the buffer is taken over. */
 void mc_madp_downlink(struct mc_madp *m, unsigned path, size_t len, uint64_t now_ms);
 
-/* Reorder timeouts and reassembly expiry. */
+/* Reorder timeouts, reassembly expiry, the end of rekey grace periods. */
 void mc_madp_poll(struct mc_madp *m, uint64_t now_ms);
 /* When mc_madp_poll() next has something to do, or UINT64_MAX. */
 uint64_t mc_madp_next_deadline(const struct mc_madp *m, uint64_t now_ms);
@@ -135,7 +160,8 @@ void mc_madp_stats(const struct mc_madp *m, struct mc_madp_stats *out);
 /* Downlink packets held (reordering + reassembly). */
 unsigned mc_madp_held(const struct mc_madp *m);
 
-/* The TUN MTU that lets an uplink SDU go unfragmented over a path of path_mtu. */
-uint32_t mc_madp_tun_mtu(enum gma_method method, uint32_t path_mtu);
+/* The TUN MTU that lets an uplink SDU go unfragmented over a path of
+ * path_mtu; extra: bytes beyond the outer IPv4/UDP (ESP: mc_esp_overhead()). */
+uint32_t mc_madp_tun_mtu(enum gma_method method, uint32_t path_mtu, uint32_t extra);
 
 #endif /* MC_MADP_H */

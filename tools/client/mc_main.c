@@ -26,11 +26,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "esp_kdf.h"
 #include "mc_ccm.h"
 #include "mc_madp.h"
 #include "mc_opts.h"
 #include "mc_sys.h"
 #include "mc_ws.h"
+
+_Static_assert(MC_SECRET_MIN == ESP_SECRET_MIN && MC_SECRET_MAX == ESP_SECRET_MAX,
+	       "the CCM checks the shared_secret length the key derivation takes");
 
 #define LOOP_MAX_WAIT_MS 100
 #define IFACE_POLL_MS 1000     /* re-read interfaces also without rtnetlink events */
@@ -161,15 +165,21 @@ static void update_tun_mtu(struct app *a)
 	uint32_t min = 0;
 	char err[256];
 
+	uint32_t extra = 0;
+
 	for (unsigned i = 0; i < a->o.n_ifaces; i++) {
 		uint32_t m = a->paths[i].obs.mtu;
+		uint32_t x = mc_madp_path_overhead(a->madp, i) - MC_OUTER_OVERHEAD;
 
-		if (a->paths[i].obs.up && m != 0 && (min == 0 || m < min))
-			min = m;
+		/* The smallest room for GMA: MTU less ESP on an IPsec path. */
+		if (a->paths[i].obs.up && m > x && (min == 0 || m - x < min)) {
+			min = m - x;
+			extra = x;
+		}
 	}
 	if (min == 0 || !a->have_setup)
 		return;
-	min = mc_madp_tun_mtu(a->o.method, min);
+	min = mc_madp_tun_mtu(a->o.method, min + extra, extra);
 	if (min == a->tun_mtu)
 		return;
 	if (mc_if_set_mtu(a->o.tun, min, err, sizeof(err)) == 0) {
@@ -265,10 +275,43 @@ static int ccm_send(void *opaque, const char *text, size_t len)
 	return mc_ws_send(a->ws, text, len);
 }
 
+/* The adaptation of path i from the UP setup: SAs derived from the
+ * shared_secret (IPsec), kept for the same secret, or plain UDP. */
+static int setup_adaptation(struct app *a, const struct mc_setup *s, unsigned i)
+{
+	struct mc_esp_keys k = {
+		.secret = s->path[i].secret,
+		.secret_len = s->path[i].secret_len,
+		.ncm_id = s->ncm_id,
+		.session_id = s->session_id,
+		.conn_id = s->path[i].conn_id,
+	};
+	struct mc_esp_stats st;
+	int rc;
+
+	if (!s->path[i].ipsec)
+		return mc_madp_set_ipsec(a->madp, i, NULL, now_ms());
+	rc = mc_madp_set_ipsec(a->madp, i, &k, now_ms());
+	if (rc < 0)
+		return rc;
+	mc_madp_esp_stats(a->madp, i, &st);
+	if (rc == MC_ESP_NEW)
+		logmsg(MC_LOG_INFO, "%s: IPsec %s, ESN %s, SPI out 0x%08x in 0x%08x",
+		       a->o.ifaces[i].name, mc_esp_suite_flag((enum esp_suite)a->o.ipsec_suite),
+		       a->o.ipsec_esn ? "on" : "off", st.spi_out, st.spi_in);
+	else if (rc == MC_ESP_REKEYED)
+		logmsg(MC_LOG_INFO, "%s: IPsec rekeyed, SPI out 0x%08x in 0x%08x (0x%08x accepted "
+		       "for %u ms more)", a->o.ifaces[i].name, st.spi_out, st.spi_in, st.spi_in_old,
+		       a->o.ipsec_rekey_grace_ms);
+	return rc;
+}
+
 static void ccm_setup(void *opaque, const struct mc_setup *s)
 {
 	struct app *a = opaque;
 	char err[256], b1[16], b2[16];
+	bool same_anchor = a->have_setup && a->setup.anchor_ip == s->anchor_ip &&
+			   a->setup.anchor_mask == s->anchor_mask;
 
 	a->setup = *s;
 	a->have_setup = true;
@@ -276,6 +319,12 @@ static void ccm_setup(void *opaque, const struct mc_setup *s)
 	for (unsigned i = 0; i < s->n && i < a->o.n_ifaces; i++) {
 		struct path *p = &a->paths[i];
 
+		if (setup_adaptation(a, s, i) < 0) {
+			snprintf(err, sizeof(err), "%s: cannot derive IPsec SAs from the shared "
+				 "secret of connection %u", a->o.ifaces[i].name, s->path[i].conn_id);
+			fatal_runtime(a, err);
+			return;
+		}
 		p->has_tunnel = true;
 		p->tunnel_ip = s->path[i].tunnel_ip;
 		p->tunnel_port = s->path[i].tunnel_port;
@@ -283,19 +332,31 @@ static void ccm_setup(void *opaque, const struct mc_setup *s)
 			connect_path(a, i); /* else when it comes up (refresh_ifaces) */
 		else
 			p->connected = false;
-		logmsg(MC_LOG_INFO, "%s (%s): connection %u, tunnel end point %s:%u, our port %u",
+		logmsg(MC_LOG_INFO, "%s (%s): connection %u, %s, tunnel end point %s:%u, our port %u",
 		       a->o.ifaces[i].name, a->o.ifaces[i].ifname, s->path[i].conn_id,
-		       ip_s(p->tunnel_ip, b1), p->tunnel_port, p->port);
+		       s->path[i].ipsec ? "IPsec" : "UDP_without_DTLS", ip_s(p->tunnel_ip, b1),
+		       p->tunnel_port, p->port);
 		apply_path(a, i);
+	}
+	if (same_anchor) {
+		/* A later setup (a rekey): the TUN device keeps its address and routes. */
+		update_tun_mtu(a);
+		return;
 	}
 	a->tun_mtu = 0;
 	{
-		uint32_t min = 0;
+		uint32_t min = 0, extra = 0;
 
-		for (unsigned i = 0; i < a->o.n_ifaces; i++)
-			if (a->paths[i].obs.mtu != 0 && (min == 0 || a->paths[i].obs.mtu < min))
-				min = a->paths[i].obs.mtu;
-		a->tun_mtu = mc_madp_tun_mtu(a->o.method, min != 0 ? min : 1500);
+		for (unsigned i = 0; i < a->o.n_ifaces; i++) {
+			uint32_t m = a->paths[i].obs.mtu != 0 ? a->paths[i].obs.mtu : 1500;
+			uint32_t x = mc_madp_path_overhead(a->madp, i) - MC_OUTER_OVERHEAD;
+
+			if (m > x && (min == 0 || m - x < min)) {
+				min = m - x;
+				extra = x;
+			}
+		}
+		a->tun_mtu = mc_madp_tun_mtu(a->o.method, min != 0 ? min + extra : 1500, extra);
 	}
 	if (mc_tun_config(a->o.tun, s->anchor_ip, s->anchor_mask, a->tun_mtu, err, sizeof(err))) {
 		fatal_runtime(a, err);
@@ -489,6 +550,31 @@ static void print_stats(struct app *a, uint64_t now)
 		       (unsigned long long)ps.probes_lost, (unsigned long long)ps.probe_acks_tx,
 		       (unsigned long long)ps.keepalives_rx);
 	}
+	for (unsigned i = 0; i < a->o.n_ifaces; i++) {
+		struct mc_esp_stats es;
+		char line[1024];
+		int o;
+
+		mc_madp_esp_stats(a->madp, i, &es);
+		if (!mc_madp_ipsec(a->madp, i))
+			continue;
+		o = snprintf(line, sizeof(line),
+			     "stats t_ms=%llu ipsec=%s conn=%d suite=%s esn=%s spi_out=0x%08x "
+			     "spi_in=0x%08x spi_in_old=0x%08x rekeys=%llu esp_tx=%llu esp_rx=%llu "
+			     "esp_rx_old_sa=%llu esp_keepalive=%llu esp_plaintext=%llu",
+			     (unsigned long long)(now - a->start_ms), a->o.ifaces[i].name,
+			     mc_ccm_conn_id(a->ccm, i), mc_esp_suite_flag((enum esp_suite)a->o.ipsec_suite),
+			     a->o.ipsec_esn ? "on" : "off", es.spi_out, es.spi_in, es.spi_in_old,
+			     (unsigned long long)es.rekeys, (unsigned long long)es.tx,
+			     (unsigned long long)es.rx, (unsigned long long)es.rx_old_sa,
+			     (unsigned long long)es.keepalive, (unsigned long long)es.plaintext);
+		/* Every refusal by its esp_err.h name. */
+		for (unsigned r = ESP_OK + 1; r < ESP_ERR_COUNT && o > 0 && (size_t)o < sizeof(line);
+		     r++)
+			o += snprintf(line + o, sizeof(line) - (size_t)o, " %s=%llu", esp_err_name(r),
+				      (unsigned long long)es.err[r]);
+		printf("%s\n", line);
+	}
 	mc_madp_stats(a->madp, &ms);
 	mc_ccm_stats(a->ccm, &cs);
 	printf("stats t_ms=%llu session=%u state=%s ul_sdus=%llu ul_bytes=%llu ul_no_path=%llu "
@@ -632,6 +718,10 @@ static int startup(struct app *a, char *err, size_t errlen)
 	mcfg.buf_size = max_mtu + 64u > 2048u ? (max_mtu + 64u > 65535u ? 65535u : max_mtu + 64u)
 					      : 2048u;
 	mcfg.n_paths = a->o.n_ifaces;
+	mcfg.esp_suite = (enum esp_suite)a->o.ipsec_suite;
+	mcfg.esp_esn = a->o.ipsec_esn;
+	mcfg.esp_replay_window = a->o.ipsec_replay_window;
+	mcfg.esp_rekey_grace_ms = a->o.ipsec_rekey_grace_ms;
 	a->madp = mc_madp_create(&mcfg, &mio);
 	if (a->madp == NULL)
 		return snprintf(err, errlen, "out of memory (%u downlink buffers of %u bytes)",
@@ -796,7 +886,8 @@ static void shutdown_all(struct app *a)
 		print_stats(a, now_ms());
 	mc_ws_destroy(a->ws);
 	mc_ccm_destroy(a->ccm);
-	mc_madp_destroy(a->madp);
+	mc_madp_destroy(a->madp); /* wipes the SAs */
+	explicit_bzero(&a->setup, sizeof(a->setup)); /* the shared secrets */
 	for (unsigned i = 0; i < a->o.n_ifaces; i++)
 		if (a->paths[i].fd >= 0)
 			close(a->paths[i].fd);
@@ -841,8 +932,10 @@ int main(int argc, char **argv)
 		free(a);
 		return 1;
 	}
-	logmsg(MC_LOG_INFO, "GMA method %s, MX dialect %s, TUN %s", mc_method_name(a->o.method),
-	       a->o.mx_dialect == MX_DIALECT_RFC8743 ? "rfc8743" : "up09", a->o.tun);
+	logmsg(MC_LOG_INFO, "GMA method %s, MX dialect %s, TUN %s, IPsec (where the NCM asks) %s "
+	       "ESN %s", mc_method_name(a->o.method),
+	       a->o.mx_dialect == MX_DIALECT_RFC8743 ? "rfc8743" : "up09", a->o.tun,
+	       mc_esp_suite_flag((enum esp_suite)a->o.ipsec_suite), a->o.ipsec_esn ? "on" : "off");
 	loop(a);
 	if (a->fatal[0] != '\0')
 		logmsg(MC_LOG_ERR, "%s", a->fatal);

@@ -2,6 +2,8 @@
 /* mams-client's flags and configuration file (mc_opts.h). */
 #include "mc_opts.h"
 
+#include "mc_esp.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -39,6 +41,10 @@ void mc_opts_default(struct mc_opts *o)
 	o->keep_alive_ms = 60000;
 	o->reorder_timeout_ms = 100;
 	o->reorder_window = 1024;
+	o->ipsec_suite = ESP_SUITE_AES128_GCM;
+	o->ipsec_esn = true;
+	o->ipsec_replay_window = 1024;
+	o->ipsec_rekey_grace_ms = 5000;
 }
 
 const char *mc_method_name(enum gma_method m)
@@ -364,6 +370,34 @@ int mc_opts_set(struct mc_opts *o, const char *name, const char *v, char *err, s
 		o->reorder_window = u;
 		return 0;
 	}
+	if (strcmp(name, "ipsec-suite") == 0) {
+		enum esp_suite su;
+
+		if (mc_esp_suite_parse(v, &su) != 0)
+			return fail(err, errlen, "--ipsec-suite %s: expected aes128-gcm, aes256-gcm, "
+				    "aes128-cbc-sha256 or aes256-cbc-sha256", v);
+		o->ipsec_suite = (int)su;
+		return 0;
+	}
+	if (strcmp(name, "ipsec-esn") == 0) {
+		if (strcmp(v, "on") == 0)
+			o->ipsec_esn = true;
+		else if (strcmp(v, "off") == 0)
+			o->ipsec_esn = false;
+		else
+			return fail(err, errlen, "--ipsec-esn %s: expected on or off", v);
+		return 0;
+	}
+	if (strcmp(name, "ipsec-replay-window") == 0) {
+		if (set_u32(name, v, 32, 4096, &u, err, errlen))
+			return -1;
+		if ((u & (u - 1)) != 0)
+			return fail(err, errlen, "--ipsec-replay-window %s: must be a power of 2", v);
+		o->ipsec_replay_window = u;
+		return 0;
+	}
+	if (strcmp(name, "ipsec-rekey-grace-ms") == 0)
+		return set_u32(name, v, 0, 3600000, &o->ipsec_rekey_grace_ms, err, errlen);
 	if (strcmp(name, "route") == 0)
 		return set_route(o, v, err, errlen);
 	if (strcmp(name, "stats-interval-ms") == 0)
@@ -399,6 +433,7 @@ static bool known(const char *name)
 		"ncm", "iface", "tun", "gma-method", "mx-dialect", "mx-port", "ca", "cert", "key",
 		"token", "subprotocol", "timeout-ms", "retries", "keep-alive-ms",
 		"reorder-timeout-ms", "reorder-window", "route", "stats-interval-ms", "run-ms",
+		"ipsec-suite", "ipsec-esn", "ipsec-replay-window", "ipsec-rekey-grace-ms",
 		"config", NULL,
 	};
 
@@ -556,6 +591,12 @@ const char *mc_opts_usage(void)
 	       "  --keep-alive-ms N         MAMS_KEEP_ALIVE_TIMEOUT (60000)\n"
 	       "  --reorder-timeout-ms N    downlink reorder timeout (100)\n"
 	       "  --reorder-window N        downlink reorder window, a power of 2 (1024)\n"
+	       "  --ipsec-suite S           ESP on IPsec connections: aes128-gcm | aes256-gcm |\n"
+	       "                            aes128-cbc-sha256 | aes256-cbc-sha256 (aes128-gcm);\n"
+	       "                            must equal the gateway's\n"
+	       "  --ipsec-esn on|off        64-bit ESP sequence numbers (on); as the gateway\n"
+	       "  --ipsec-replay-window N   ESP anti-replay window, a power of 2, 32..4096 (1024)\n"
+	       "  --ipsec-rekey-grace-ms N  old inbound SA accepted this long after a rekey (5000)\n"
 	       "  --route A.B.C.D/LEN       route through the TUN device once up (repeatable)\n"
 	       "  --stats-interval-ms N     print one 'stats path=...' line per path every N ms\n"
 	       "  --run-ms N                terminate the session and exit after N ms\n"

@@ -58,6 +58,14 @@ struct mc_opts {
 	/* downlink receiver */
 	uint32_t reorder_timeout_ms;    /* default 100 */
 	uint32_t reorder_window;        /* default 1024 */
+	/* IPsec adaptation (docs/ipsec.md): MAMS has no field for the suite,
+	 * so both ends are configured alike */
+	int ipsec_suite;                /* enum esp_suite (esp_sa.h, whose IPsec-MB header
+					 * cannot meet OpenSSL's in mc_ws.c): --ipsec-suite,
+					 * default aes128-gcm */
+	bool ipsec_esn;                 /* --ipsec-esn on|off, default on */
+	uint32_t ipsec_replay_window;   /* --ipsec-replay-window, power of 2 32..4096, 1024 */
+	uint32_t ipsec_rekey_grace_ms;  /* --ipsec-rekey-grace-ms, default 5000 */
 	/* routes through the TUN device once the session is up */
 	unsigned n_routes;
 	struct mc_route routes[MC_MAX_ROUTES];
