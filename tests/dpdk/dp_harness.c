@@ -134,12 +134,12 @@ void dpt_send(struct dpt_run *r, unsigned dev, const uint8_t *frame, size_t len)
 
 /* ---- Config ------------------------------------------------------------------ */
 
-static void ip_str(char buf[16], uint32_t a)
+void dpt_ip_str(char buf[16], uint32_t a)
 {
 	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xFFu, (a >> 8) & 0xFFu, a & 0xFFu);
 }
 
-static void mac_str(char buf[18], const uint8_t m[6])
+void dpt_mac_str(char buf[18], const uint8_t m[6])
 {
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
@@ -160,9 +160,9 @@ static void write_config(FILE *f, const struct dpt_run *r, const struct dpt_sess
 	for (unsigned i = 0; i < DPT_NDEV; i++) {
 		const struct dpt_port *p = &dpt_ports[i];
 
-		ip_str(ip, p->ipv4);
-		mac_str(mac, p->mac);
-		mac_str(nh, p->next_hop);
+		dpt_ip_str(ip, p->ipv4);
+		dpt_mac_str(mac, p->mac);
+		dpt_mac_str(nh, p->next_hop);
 		snprintf(nhm, sizeof(nhm), ", \"next_hop_mac\": \"%s\"", nh);
 		fprintf(f, "    { \"name\": \"%s\", \"device\": \"net_pcap%u\", \"role\": \"%s\", "
 			   "\"ipv4\": \"%s\", \"mac\": \"%s\"%s%s%s%s }%s\n",
@@ -175,7 +175,7 @@ static void write_config(FILE *f, const struct dpt_run *r, const struct dpt_sess
 	}
 	fprintf(f, "  ],\n  \"sessions\": [\n");
 	for (unsigned k = 0; k < n; k++) {
-		ip_str(ip, s[k].anchor);
+		dpt_ip_str(ip, s[k].anchor);
 		fprintf(f, "    { \"id\": %u, \"anchor_ip\": \"%s\", \"method\": \"%s\"", s[k].id, ip,
 			s[k].method);
 		if (s[k].dl_fields)
@@ -188,7 +188,7 @@ static void write_config(FILE *f, const struct dpt_run *r, const struct dpt_sess
 		for (unsigned i = 0; i < s[k].n_paths; i++) {
 			const struct dpt_path *p = &s[k].paths[i];
 
-			ip_str(ip, p->client_ip);
+			dpt_ip_str(ip, p->client_ip);
 			fprintf(f, "        { \"conn_id\": %u, \"port\": \"%s\", \"client_ip\": \"%s\", "
 				   "\"client_port\": %u, \"gw_port\": %u",
 				p->conn_id, dpt_ports[p->port].name, ip, p->client_port, gw_port_of(p));
@@ -210,7 +210,7 @@ static void write_config(FILE *f, const struct dpt_run *r, const struct dpt_sess
 
 /* ---- Running ----------------------------------------------------------------- */
 
-static char *slurp(const char *path)
+char *dpt_slurp(const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	size_t n = 0, cap = 4096;
@@ -246,6 +246,44 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int dpt_spawn(char *const argv[], const char *out_path, const char *err_path,
+	      unsigned timeout_ms, bool *killed)
+{
+	uint64_t start;
+	int status = 0;
+	pid_t pid;
+
+	*killed = false;
+	fflush(NULL);
+	pid = fork();
+	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = err_path == NULL ? o : open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(126);
+		close_range(3, ~0u, 0); /* nothing of the test runner's */
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	start = now_ms();
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			cr_assert_fail("waitpid %s: %s", argv[0], strerror(errno));
+		if (!*killed && now_ms() - start > timeout_ms) {
+			kill(pid, SIGKILL);
+			*killed = true;
+		}
+		usleep(5000);
+	}
+	return status;
 }
 
 static void parse_log(struct dpt_run *r)
@@ -321,10 +359,8 @@ void dpt_exec(struct dpt_run *r, const struct dpt_session *s, unsigned n_session
 	char *argv[32];
 	char prefix[48];
 	unsigned argc = 0;
-	uint64_t start;
-	int status = 0;
-	bool killed = false;
-	pid_t pid;
+	int status;
+	bool killed;
 	FILE *f;
 
 	snprintf(cfg, sizeof(cfg), "%s/config.json", r->dir);
@@ -362,37 +398,11 @@ void dpt_exec(struct dpt_run *r, const struct dpt_session *s, unsigned n_session
 	argv[argc++] = (char *)IDLE_EXIT_MS;
 	argv[argc] = NULL;
 
-	fflush(NULL);
-	pid = fork();
-	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		int o = open(so, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(se, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(126);
-		close_range(3, ~0u, 0); /* nothing of the test runner's */
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	start = now_ms();
-	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR)
-			cr_assert_fail("waitpid: %s", strerror(errno));
-		if (!killed && now_ms() - start > RUN_TIMEOUT_MS) {
-			kill(pid, SIGKILL);
-			killed = true;
-		}
-		usleep(5000);
-	}
-	r->log = slurp(so);
+	status = dpt_spawn(argv, so, se, RUN_TIMEOUT_MS, &killed);
+	r->log = dpt_slurp(so);
 	dpt_runtime_dir_remove(prefix + strlen("--file-prefix="));
 	if (killed || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		char *err = slurp(se);
+		char *err = dpt_slurp(se);
 
 		fprintf(stderr, "mamsgw (%s) stdout:\n%s\nstderr:\n%s\n", r->dir, r->log, err);
 		free(err);

@@ -176,6 +176,22 @@ void dpt_expect_core(const struct pkt *f, const uint8_t *sdu, size_t sdu_len, co
 /* Hex dump to stderr (diagnostics of a failing comparison). */
 void dpt_hexdump(const char *title, const uint8_t *p, size_t len);
 
+/* ---- Processes and text ----------------------------------------------------- */
+
+/*
+ * Runs argv[0] (a path) with argv: stdout to out_path, stderr to err_path
+ * (NULL: the same file), no other descriptor of the test runner.  Waits by
+ * polling every 5 ms; after timeout_ms the process is killed (SIGKILL,
+ * *killed true) and reaped.  Returns its wait status; asserts fork/waitpid.
+ */
+int dpt_spawn(char *const argv[], const char *out_path, const char *err_path,
+	      unsigned timeout_ms, bool *killed);
+/* A file's whole text, malloc'd ("" when it cannot be opened; NULL: out of memory). */
+char *dpt_slurp(const char *path);
+/* Host-order address as "a.b.c.d"; MAC as "xx:xx:xx:xx:xx:xx". */
+void dpt_ip_str(char buf[16], uint32_t a);
+void dpt_mac_str(char buf[18], const uint8_t m[6]);
+
 /* Remove the (empty) EAL runtime directory of a file prefix. */
 void dpt_runtime_dir_remove(const char *prefix);
 

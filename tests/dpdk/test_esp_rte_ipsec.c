@@ -591,43 +591,19 @@ static void run_case(const struct rc_case *c)
 	}
 }
 
-RC_TEST(gcm128)
-{
-	run_case(&(struct rc_case){ "crypto_aesni_gcm0", ESP_SUITE_AES128_GCM, false, 16 });
-}
+/* One test per row: name, crypto PMD instance, suite, ESN, cipher key bytes. */
+#define RC_CASE(name, dev, suite, esn, klen)                                                       \
+	RC_TEST(name)                                                                              \
+	{                                                                                          \
+		run_case(&(struct rc_case){ dev, suite, esn, klen });                              \
+	}
 
-RC_TEST(gcm128_esn)
-{
-	run_case(&(struct rc_case){ "crypto_aesni_gcm0", ESP_SUITE_AES128_GCM, true, 16 });
-}
-
-RC_TEST(gcm256)
-{
-	run_case(&(struct rc_case){ "crypto_aesni_gcm0", ESP_SUITE_AES256_GCM, false, 32 });
-}
-
-RC_TEST(gcm256_esn)
-{
-	run_case(&(struct rc_case){ "crypto_aesni_gcm0", ESP_SUITE_AES256_GCM, true, 32 });
-}
-
+RC_CASE(gcm128, "crypto_aesni_gcm0", ESP_SUITE_AES128_GCM, false, 16)
+RC_CASE(gcm128_esn, "crypto_aesni_gcm0", ESP_SUITE_AES128_GCM, true, 16)
+RC_CASE(gcm256, "crypto_aesni_gcm0", ESP_SUITE_AES256_GCM, false, 32)
+RC_CASE(gcm256_esn, "crypto_aesni_gcm0", ESP_SUITE_AES256_GCM, true, 32)
 /* The same GCM through the multi-buffer PMD. */
-RC_TEST(gcm128_esn_aesni_mb)
-{
-	run_case(&(struct rc_case){ "crypto_aesni_mb0", ESP_SUITE_AES128_GCM, true, 16 });
-}
-
-RC_TEST(cbc128_sha256)
-{
-	run_case(&(struct rc_case){ "crypto_aesni_mb0", ESP_SUITE_AES128_CBC_SHA256, false, 16 });
-}
-
-RC_TEST(cbc128_sha256_esn)
-{
-	run_case(&(struct rc_case){ "crypto_aesni_mb0", ESP_SUITE_AES128_CBC_SHA256, true, 16 });
-}
-
-RC_TEST(cbc256_sha256_esn)
-{
-	run_case(&(struct rc_case){ "crypto_aesni_mb0", ESP_SUITE_AES256_CBC_SHA256, true, 32 });
-}
+RC_CASE(gcm128_esn_aesni_mb, "crypto_aesni_mb0", ESP_SUITE_AES128_GCM, true, 16)
+RC_CASE(cbc128_sha256, "crypto_aesni_mb0", ESP_SUITE_AES128_CBC_SHA256, false, 16)
+RC_CASE(cbc128_sha256_esn, "crypto_aesni_mb0", ESP_SUITE_AES128_CBC_SHA256, true, 16)
+RC_CASE(cbc256_sha256_esn, "crypto_aesni_mb0", ESP_SUITE_AES256_CBC_SHA256, true, 32)
