@@ -268,7 +268,7 @@ static int get_session(struct cp_rest *r, struct rest_call *c)
 		}
 		pc = json_pack("{s:i,s:s,s:s,s:s,s:i,s:o,s:i,s:b}", "connection_id", p->conn_id,
 			       "name", rest_port_name(r, p->port), "type", conn_type(r, &s, k),
-			       "state", up ? "up" : "down", "mtu", ps ? ps->mtu : p->mtu,
+			       "state", up ? "up" : "down", "mtu", ps && ps->mtu ? ps->mtu : p->mtu,
 			       "client_ip", rest_ip(ip), "client_port", port, "ipsec",
 			       p->ipsec.enabled);
 #define PU(k_, v_) json_object_set_new(pc, k_, json_integer((json_int_t)(ps ? (v_) : 0)))

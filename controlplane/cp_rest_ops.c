@@ -274,10 +274,11 @@ int rest_put_policy(struct cp_rest *r, struct rest_call *c)
 		for (i = 0; i < 4 && strcmp(k, f[i].name) != 0; i++)
 			;
 		if (i == 4) {
-			json_decref(b);
-			return rest_error(c->resp, 400, k,
-					  "unknown member '%s' (interval_ms, min_change_pct, probe_fail, hold_down_ms)",
-					  k);
+			rest_error(c->resp, 400, k,
+				   "unknown member '%s' (interval_ms, min_change_pct, probe_fail, hold_down_ms)",
+				   k);
+			json_decref(b); /* k is in b */
+			return 0;
 		}
 		if (!json_is_integer(v) || json_integer_value(v) < f[i].min ||
 		    json_integer_value(v) > f[i].max) {
