@@ -139,8 +139,18 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 			if (lws_hdr_total_length(wsi, methods[i].tok) > 0)
 				snprintf(p->method, sizeof(p->method), "%s", methods[i].name);
 		snprintf(p->path, sizeof(p->path), "%s", in != NULL ? (const char *)in : "/");
-		if (lws_hdr_copy(wsi, p->query, sizeof(p->query), WSI_TOKEN_HTTP_URI_ARGS) < 0)
-			p->query[0] = '\0';
+		/* the arguments one by one (lws splits them at '&', decoded) */
+		for (int n = 0, l = 0; l < (int)sizeof(p->query) - 1; n++) {
+			int got = lws_hdr_copy_fragment(wsi, p->query + l + (l > 0),
+							(int)sizeof(p->query) - l - (l > 0),
+							WSI_TOKEN_HTTP_URI_ARGS, n);
+
+			if (got < 0)
+				break;
+			if (l > 0)
+				p->query[l++] = '&';
+			l += got;
+		}
 		p->has_auth = lws_hdr_copy(wsi, p->auth, sizeof(p->auth),
 					   WSI_TOKEN_HTTP_AUTHORIZATION) > 0;
 		if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
@@ -150,12 +160,16 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 				p->too_big = true;
 				return respond(wsi, h, p);
 			}
-			if (n > 0) {
+			/* lws ends a request with a body by
+			 * LWS_CALLBACK_HTTP_BODY_COMPLETION, and a POST with
+			 * Content-Length: 0 too (lws 4.1; not PUT or PATCH):
+			 * answer there */
+			if (n > 0 || strcmp(p->method, "POST") == 0) {
 				p->body = malloc((size_t)n + 1);
 				if (p->body == NULL)
 					return -1;
 				p->body_cap = (size_t)n;
-				return 0; /* the body follows */
+				return 0;
 			}
 		}
 		return respond(wsi, h, p);
@@ -173,8 +187,10 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		h = wsi_http(wsi);
-		if (h == NULL || p == NULL || p->responding)
+		if (h == NULL || p == NULL)
 			return -1;
+		if (p->responding)
+			return 0; /* answered already (Content-Length: 0, or too big) */
 		if (p->body != NULL)
 			p->body[p->body_len] = '\0';
 		return respond(wsi, h, p);
