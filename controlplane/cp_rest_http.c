@@ -177,6 +177,8 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 	case LWS_CALLBACK_HTTP_BODY:
 		if (p == NULL || p->body == NULL)
 			return -1;
+		if (len == 0)
+			return 0;
 		if (len > p->body_cap - p->body_len) {
 			p->too_big = true;
 			return 0;
