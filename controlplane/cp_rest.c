@@ -635,6 +635,8 @@ struct cp_rest *cp_rest_create(const struct cp_rest_env *env)
 	r->ncfg = malloc(sizeof(*r->ncfg));
 	r->rcfg = *env->rcfg;
 	r->start_ms = env->start_ms;
+	r->ws_stats = env->ws_stats;
+	r->ws_opaque = env->ws_opaque;
 	r->max_infos = env->ncfg->enabled ? env->ncfg->max_sessions : 0;
 	r->infos = calloc(r->max_infos + 1u, sizeof(*r->infos));
 	if (env->config_path != NULL) {

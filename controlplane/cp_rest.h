@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "cp_config.h"
+#include "cp_ws.h"
 #include "dp_config.h"
 
 struct dp_ctx;
@@ -53,6 +54,9 @@ struct cp_rest_env {
 	const struct cp_rest_config *rcfg;
 	const char *config_path;          /* POST /v1/config/reload reads it; NULL: 409 */
 	uint64_t start_ms;                /* for uptime_s, on the clock of the requests */
+	/* The NCM's WebSocket server counters for /metrics; NULL: none. */
+	void (*ws_stats)(void *opaque, struct cp_ws_stats *out);
+	void *ws_opaque;
 };
 
 struct cp_rest_req {

@@ -20,6 +20,8 @@ struct cp_rest {
 	char *config_path;
 	json_t *config_json;             /* the file as last applied (reload diffs it) */
 	uint64_t start_ms;
+	void (*ws_stats)(void *opaque, struct cp_ws_stats *out);
+	void *ws_opaque;
 	/* static sessions, by index in dpc->sessions */
 	bool static_removed[DP_MAX_STATIC_SESSIONS];
 	uint8_t static_operator[DP_MAX_STATIC_SESSIONS]; /* bit f: flows[f] steered by REST */

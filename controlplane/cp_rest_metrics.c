@@ -3,7 +3,8 @@
  * GET /metrics: the Prometheus text exposition format 0.0.4 of every
  * counter and gauge (docs/rest.md lists them).  Names start with mamsgw_,
  * counters end in _total; labels: port, worker, session, path (the
- * delivery connection's access port), reason (drop reason).  The values
+ * delivery connection's access port), reason (drop reason), and flow for
+ * the per-flow uplink receiver counters.  The values
  * are read the same way as GET /v1/stats and GET /v1/sessions/{id}.
  */
 #include <errno.h>
@@ -79,6 +80,11 @@ static void session_metrics(struct cp_rest *r, struct out *o, const uint32_t *id
 		{ "mamsgw_path_rtt_microseconds", "gauge", "Smoothed round-trip time from probes (0: none yet)" },
 		{ "mamsgw_path_delay_variation_milliseconds", "gauge", "One-way delay variation" },
 		{ "mamsgw_path_drops_total", "counter", "Packets of the path dropped, by reason (non-zero only)" },
+		{ "mamsgw_path_probes_sent_total", "counter", "MX probes the gateway sent on the path" },
+		{ "mamsgw_path_probe_acks_total", "counter", "Answers to the gateway's probes" },
+		{ "mamsgw_path_keepalives_received_total", "counter", "MX keep-alives received on the path" },
+		{ "mamsgw_path_probes_received_total", "counter", "MX probes received on the path" },
+		{ "mamsgw_path_ul_rebound_total", "counter", "Uplink PDUs accepted from a learnt endpoint" },
 	};
 
 	for (unsigned fi = 0; fi < sizeof(fam) / sizeof(fam[0]); fi++) {
@@ -117,6 +123,13 @@ static void session_metrics(struct cp_rest *r, struct out *o, const uint32_t *id
 				for (unsigned d = 0; d < r->ncfg->n_delivery; d++)
 					if (path[0] == '?' && r->ncfg->delivery[d].connection_id == p->conn_id)
 						path = rest_port_name(r, r->ncfg->delivery[d].port);
+				if (fi >= 15) {
+					v = fi == 15 ? p->probes_sent : fi == 16 ? p->probe_acks
+					  : fi == 17 ? p->keepalives : fi == 18 ? p->probes : p->ul_rebound;
+					put(o, "%s{session=\"%u\",path=\"%s\"} %llu\n", nm, ids[i], path,
+					    (unsigned long long)v);
+					continue;
+				}
 				if (fi == 14) {
 					for (unsigned d = 0; d < s->n_drops; d++)
 						if (p->drops[d] != 0)
@@ -133,6 +146,71 @@ static void session_metrics(struct cp_rest *r, struct out *o, const uint32_t *id
 			}
 		}
 	}
+}
+
+static void flow_metrics(struct cp_rest *r, struct out *o, const uint32_t *ids, unsigned n)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fam[] = {
+		{ "mamsgw_flow_in_order_total", "counter", "Uplink packets delivered in order" },
+		{ "mamsgw_flow_reordered_total", "counter", "Uplink packets put back in order" },
+		{ "mamsgw_flow_late_total", "counter", "Uplink packets arriving after their gap was given up" },
+		{ "mamsgw_flow_duplicate_total", "counter", "Uplink duplicates" },
+		{ "mamsgw_flow_timed_out_total", "counter", "Reorder gaps given up after the timeout" },
+		{ "mamsgw_flow_early_total", "counter", "Uplink packets too far ahead of the window" },
+		{ "mamsgw_flow_overflow_total", "counter", "Packets released by a full reorder window" },
+		{ "mamsgw_flow_stale_total", "counter", "Uplink packets too old for the window" },
+		{ "mamsgw_flow_held", "gauge", "Packets waiting in the reorder window now" },
+		{ "mamsgw_flow_frag_completed_total", "counter", "Uplink SDUs reassembled" },
+		{ "mamsgw_flow_frag_lost_total", "counter", "Uplink SDUs whose fragments never all came" },
+	};
+
+	for (unsigned fi = 0; fi < sizeof(fam) / sizeof(fam[0]); fi++) {
+		family(o, fam[fi].name, fam[fi].type, fam[fi].help);
+		for (unsigned i = 0; i < n; i++) {
+			if (dp_session_stats_read(r->dp, ids[i], &r->ss) != 0)
+				continue;
+			for (unsigned k = 0; k < r->ss.n_flows; k++) {
+				const struct dp_flow_stats *f = &r->ss.flows[k];
+				uint64_t v = fi == 0 ? f->in_order : fi == 1 ? f->reordered
+					   : fi == 2 ? f->late : fi == 3 ? f->duplicate
+					   : fi == 4 ? f->timed_out : fi == 5 ? f->early
+					   : fi == 6 ? f->overflow : fi == 7 ? f->stale
+					   : fi == 8 ? f->held : fi == 9 ? f->frag_completed
+					   : f->frag_lost;
+
+				put(o, "%s{session=\"%u\",flow=\"%u\"} %llu\n", fam[fi].name, ids[i],
+				    f->flow_id, (unsigned long long)v);
+			}
+		}
+	}
+}
+
+static void ws_metrics(struct cp_rest *r, struct out *o)
+{
+	struct cp_ws_stats w;
+
+	if (r->ws_stats == NULL)
+		return;
+	r->ws_stats(r->ws_opaque, &w);
+	family(o, "mamsgw_ws_open", "gauge", "NCM WebSocket connections open");
+	put(o, "mamsgw_ws_open %llu\n", (unsigned long long)w.open);
+#define WS_FAM(field, help)                                                              \
+	family(o, "mamsgw_ws_" #field "_total", "counter", help);                       \
+	put(o, "mamsgw_ws_" #field "_total %llu\n", (unsigned long long)w.field);
+	WS_FAM(accepted, "WebSocket connections opened")
+	WS_FAM(refused_auth, "Upgrades refused for the token (HTTP 401)")
+	WS_FAM(refused_full, "Upgrades refused for max_conns (HTTP 503)")
+	WS_FAM(refused_other, "Other refusals: subprotocol, plain HTTP")
+	WS_FAM(tls_failed, "Fatal TLS alerts sent")
+	WS_FAM(msgs_in, "WebSocket text messages received")
+	WS_FAM(msgs_out, "WebSocket text messages sent")
+	WS_FAM(too_big, "Connections closed with 1009")
+	WS_FAM(binary_refused, "Connections closed with 1003")
+	WS_FAM(bad_utf8, "Connections closed with 1007")
+	WS_FAM(closed, "WebSocket connections closed")
+#undef WS_FAM
 }
 
 int rest_metrics(struct cp_rest *r, struct rest_call *c)
@@ -196,6 +274,23 @@ int rest_metrics(struct cp_rest *r, struct rest_call *c)
 	WORKER_FAM("mamsgw_worker_loops_total", loops, "Iterations of the poll loop")
 #undef WORKER_FAM
 
+	family(&o, "mamsgw_worker_rebind_notices_total", "counter",
+	       "Learnt uplink endpoints the worker sent to the control thread");
+	for (unsigned w = 0; w < st->n_workers; w++)
+		put(&o, "mamsgw_worker_rebind_notices_total{worker=\"%u\"} %llu\n", w,
+		    (unsigned long long)st->workers[w].rebind_notices);
+	family(&o, "mamsgw_worker_rebind_ring_full_total", "counter",
+	       "Learnt endpoints not sent: the notice ring was full");
+	for (unsigned w = 0; w < st->n_workers; w++)
+		put(&o, "mamsgw_worker_rebind_ring_full_total{worker=\"%u\"} %llu\n", w,
+		    (unsigned long long)st->workers[w].rebind_ring_full);
+	family(&o, "mamsgw_rebinds_applied_total", "counter", "Sessions republished with a learnt endpoint");
+	put(&o, "mamsgw_rebinds_applied_total %llu\n", (unsigned long long)st->rebinds_applied);
+	family(&o, "mamsgw_rebinds_refused_total", "counter", "Learnt endpoints refused (used by another path)");
+	put(&o, "mamsgw_rebinds_refused_total %llu\n", (unsigned long long)st->rebinds_refused);
+	family(&o, "mamsgw_rebinds_stale_total", "counter", "Learnt endpoints with nothing to do");
+	put(&o, "mamsgw_rebinds_stale_total %llu\n", (unsigned long long)st->rebinds_stale);
+
 	family(&o, "mamsgw_ncm_sessions", "gauge", "NCM sessions");
 	put(&o, "mamsgw_ncm_sessions %u\n", n.sessions);
 	family(&o, "mamsgw_ncm_connections", "gauge", "NCM WebSocket connections");
@@ -224,10 +319,12 @@ int rest_metrics(struct cp_rest *r, struct rest_call *c)
 		dp_sessions_list(r->dp, ids, st->n_sessions + 16u, &total);
 		n_ids = total < st->n_sessions + 16u ? total : st->n_sessions + 16u;
 		session_metrics(r, &o, ids, n_ids);
+		flow_metrics(r, &o, ids, n_ids);
 		free(ids);
 	} else {
 		o.oom = true;
 	}
+	ws_metrics(r, &o);
 	if (o.oom) {
 		free(o.buf);
 		return rest_error(c->resp, 500, "", "out of memory");

@@ -178,3 +178,8 @@ struct lws_context *cp_run_lws_context(struct cp_run *r)
 {
 	return cp_ws_lws_context(r->ws);
 }
+
+void cp_run_ws_stats_unlocked(struct cp_run *r, struct cp_ws_stats *out)
+{
+	cp_ws_stats(r->ws, out);
+}

@@ -41,5 +41,7 @@ void cp_run_destroy(struct cp_run *r);
  * the NCM, and the libwebsockets context its listener joins. */
 struct cp_ncm *cp_run_ncm(struct cp_run *r);
 struct lws_context *cp_run_lws_context(struct cp_run *r);
+/* The WebSocket server's counters, without the lock (the control thread). */
+void cp_run_ws_stats_unlocked(struct cp_run *r, struct cp_ws_stats *out);
 
 #endif /* CP_RUN_H */

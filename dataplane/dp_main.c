@@ -183,6 +183,12 @@ static int ncm_telemetry_init(void)
 	return rc;
 }
 
+/* For the REST shim's /metrics: it runs inside cp_run_service(). */
+static void ws_stats(void *opaque, struct cp_ws_stats *out)
+{
+	cp_run_ws_stats_unlocked(opaque, out);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -319,6 +325,8 @@ int main(int argc, char **argv)
 			.rcfg = &rcfg,
 			.config_path = config,
 			.start_ms = cp_run_now_ms(),
+			.ws_stats = cp != NULL ? ws_stats : NULL,
+			.ws_opaque = cp,
 		};
 
 		rest = cp_rest_create(&env);

@@ -272,6 +272,9 @@ def check_metrics(rest):
     between("mamsgw_ncm_sessions", {}, lambda st: st["ncm"]["sessions"])
     check(samples[("mamsgw_path_up", (("path", "lte"), ("session", "7")))] == 1,
           "static session's lte path up")
+    check(("mamsgw_flow_in_order_total", (("flow", "0"), ("session", "7"))) in samples,
+          "per-flow receiver counters")
+    check(samples[("mamsgw_ws_open", ())] >= 1, "the CCM's WebSocket is counted open")
 
 
 async def scenario(gw, rest):
