@@ -66,8 +66,7 @@ json_t *rest_body_object(struct rest_call *c)
 	json_t *j;
 
 	if (c->req->body_len > CP_REST_MAX_BODY) {
-		rest_error(c->resp, 413, "", "body of %zu bytes; at most %u", c->req->body_len,
-			   CP_REST_MAX_BODY);
+		rest_error(c->resp, 413, "", "body larger than %u bytes", CP_REST_MAX_BODY);
 		return NULL;
 	}
 	if (c->req->body == NULL || c->req->body_len == 0) {
