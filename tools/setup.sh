@@ -11,16 +11,17 @@ builddir=${MAMSGW_BUILDDIR:-$top/build}
 # Build: compiler, meson, ninja, pkg-config.  Libraries: DPDK, libwebsockets,
 # jansson, Intel IPsec-MB, Criterion, OpenSSL (wss).  clang + its runtimes:
 # libFuzzer targets.  python3-websockets (Debian's /usr/bin/python3): the
-# independent WebSocket client of the NCM tests; python3-prometheus-client and
-# python3-yaml: the REST tests' Prometheus text parser and OpenAPI reader.  iproute2, iputils-ping,
+# independent WebSocket client of the NCM tests.  iproute2, iputils-ping,
 # ethtool, iperf3: the namespace test bed (tests/e2e, docs/testbed.md).
 pkgs=(
   build-essential meson ninja-build pkg-config python3-pyelftools
   dpdk-dev libdpdk-dev libwebsockets-dev libjansson-dev libipsec-mb-dev
   libcriterion-dev libssl-dev openssl
   clang libclang-rt-14-dev
-  python3-websockets python3-prometheus-client python3-yaml
+  python3-websockets
   iproute2 iputils-ping ethtool iperf3
+  # the REST shim's tests: Prometheus' own text parser, the OpenAPI reader
+  python3-prometheus-client python3-yaml
 )
 
 missing=()
