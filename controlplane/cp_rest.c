@@ -33,17 +33,29 @@ int rest_json(struct cp_rest_resp *o, int status, json_t *j)
 	return 0;
 }
 
+/* Printable ASCII only: a request's bytes quoted in a message (a decoded
+ * path, a body member's name) cannot make the answer invalid JSON. */
+static void ascii(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7E)
+			*s = '?';
+}
+
 int rest_error(struct cp_rest_resp *o, int status, const char *field, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], f[128];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	snprintf(f, sizeof(f), "%s", field != NULL ? field : "");
+	ascii(msg);
+	ascii(f);
 	return rest_json(o, status,
-			 json_pack("{s:{s:i,s:s,s:s}}", "error", "status", status, "field",
-				   field != NULL ? field : "", "message", msg));
+			 json_pack("{s:{s:i,s:s,s:s}}", "error", "status", status, "field", f,
+				   "message", msg));
 }
 
 json_t *rest_ip(uint32_t a)
@@ -338,8 +350,8 @@ static int list_sessions(struct cp_rest *r, struct rest_call *c)
 	for (const char *p = c->req->query; p != NULL && *p;) {
 		size_t len = strcspn(p, "&");
 
-		if (!((len > 7 && strncmp(p, "offset=", 7) == 0) ||
-		      (len > 6 && strncmp(p, "limit=", 6) == 0))) {
+		if (!((len >= 7 && strncmp(p, "offset=", 7) == 0) ||
+		      (len >= 6 && strncmp(p, "limit=", 6) == 0))) {
 			char k[32];
 
 			snprintf(k, sizeof(k), "%.*s", (int)strcspn(p, "=&"), p);

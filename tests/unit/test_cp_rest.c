@@ -310,6 +310,11 @@ Test(rest, unknown_routes_and_methods)
 	expect_error(req("POST", "/v1/health", NULL, NULL), 405, "");
 	expect_error(req("GET", "/v1/config/reload", NULL, NULL), 405, "");
 	expect_error(req("PATCH", "/v1/sessions/7", NULL, NULL), 405, "");
+	/* a decoded path that is not UTF-8 still gets a JSON answer */
+	expect_error(req("GET", "/v1/\xff\xfe\n", NULL, NULL), 404, "");
+	cr_assert_not_null(strstr(body_text, "/v1/???"), "%s", body_text);
+	/* as does a body member's name */
+	expect_error(req("PUT", "/v1/policy", NULL, "{\"\\u00e9t\u00e9\":1}"), 400, "??t??");
 }
 
 /* ---- read routes ---------------------------------------------------------------- */
@@ -401,6 +406,8 @@ Test(rest, sessions_list_pages_by_id)
 	expect_error(req("GET", "/v1/sessions", "limit=ten", NULL), 400, "limit");
 	expect_error(req("GET", "/v1/sessions", "offset=-1", NULL), 400, "offset");
 	expect_error(req("GET", "/v1/sessions", "page=2", NULL), 400, "page");
+	expect_error(req("GET", "/v1/sessions", "offset=", NULL), 400, "offset");
+	expect_error(req("GET", "/v1/sessions", "limit=5x", NULL), 400, "limit");
 }
 
 Test(rest, static_session_in_full)
