@@ -1564,3 +1564,30 @@ void cp_ncm_policy_set(struct cp_ncm *n, const struct cp_policy_cfg *p)
 {
 	n->cfg.policy = *p;
 }
+
+int cp_ncm_template_steer(struct cp_ncm *n, uint8_t flow_id, const struct gma_steer_cfg *steer,
+			  uint64_t now_ms)
+{
+	unsigned f;
+
+	for (f = 0; f < n->cfg.tmpl.n_flows && n->cfg.tmpl.flows[f].flow_id != flow_id; f++)
+		;
+	if (f == n->cfg.tmpl.n_flows)
+		return -ESRCH;
+	for (unsigned j = 0; j < steer->n; j++)
+		if (steer->path[j] >= n->cfg.n_delivery)
+			return -EINVAL;
+	n->cfg.tmpl.flows[f].steer = *steer;
+	for (unsigned i = 0; i < n->max_sess; i++) {
+		struct sess *s = &n->sess[i];
+
+		if (!s->used || (n->cfg.auto_flows & (1u << f)) || (s->operator_flows & (1u << f)))
+			continue;
+		s->steer[f] = *steer;
+		if (s->state == CP_NCM_ACTIVE && s->in_dp) {
+			dp_sync(n, s);
+			send_steering(n, s, now_ms);
+		}
+	}
+	return 0;
+}

@@ -129,6 +129,16 @@ int cp_ncm_session_detail(const struct cp_ncm *n, uint32_t session_id,
 int cp_ncm_operator_steer(struct cp_ncm *n, uint32_t session_id, uint8_t flow_id,
 			  const struct gma_steer_cfg *steer, uint64_t now_ms);
 
+/*
+ * A new steering for template flow flow_id (config reload): steer's paths
+ * are delivery indexes (cfg.delivery[]), as in the template.  New sessions
+ * start with it; existing sessions' flows that neither the policy nor an
+ * operator steers take it now (data plane, MX Traffic Steering Request).
+ * 0; -ESRCH unknown flow; -EINVAL a path out of range.
+ */
+int cp_ncm_template_steer(struct cp_ncm *n, uint8_t flow_id, const struct gma_steer_cfg *steer,
+			  uint64_t now_ms);
+
 /* The default steering policy's parameters; set takes effect at the next run. */
 void cp_ncm_policy_get(const struct cp_ncm *n, struct cp_policy_cfg *out);
 void cp_ncm_policy_set(struct cp_ncm *n, const struct cp_policy_cfg *p);

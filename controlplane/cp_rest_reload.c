@@ -6,8 +6,8 @@
  *
  * Live: static sessions (added, removed, changed: a steering-only change
  * goes through dp_flow_steer, anything else dp_session_update — the data
- * plane's RCU swap, no packet dropped); ncm.policy's parameters; the REST
- * token.  Everything else (ports, workers, pools, the NCM's listener and
+ * plane's RCU swap, no packet dropped); ncm.policy's parameters; the
+ * steering of the NCM session template's flows; the REST token.  Everything else (ports, workers, pools, the NCM's listener and
  * session template, the REST listener) is fixed at start: each difference
  * is reported in restart_required, found by comparing the two JSON texts.
  */
@@ -20,6 +20,7 @@
 
 struct reload {
 	json_t *applied, *restart;
+	json_t *skip;            /* JSON paths handled live (diff() leaves them alone) */
 };
 
 static void restart(struct reload *rl, const char *field, const char *reason)
@@ -50,6 +51,9 @@ static void diff(struct reload *rl, const json_t *a, const json_t *b, const char
 
 	if (a != NULL && b != NULL && json_equal((json_t *)a, (json_t *)b))
 		return;
+	for (size_t i = 0; i < json_array_size(rl->skip); i++)
+		if (strcmp(path, json_string_value(json_array_get(rl->skip, i))) == 0)
+			return;
 	if (strcmp(path, "sessions") == 0 || strcmp(path, "ncm.policy.interval_ms") == 0 ||
 	    strcmp(path, "ncm.policy.min_change_pct") == 0 ||
 	    strcmp(path, "ncm.policy.probe_fail") == 0 ||
@@ -187,6 +191,47 @@ static int apply_sessions(struct cp_rest *r, struct reload *rl, const struct dp_
 	return 0;
 }
 
+/*
+ * The NCM's session template: when only its flows' steering changed, each
+ * changed flow is applied (cp_ncm_template_steer) and skipped by diff();
+ * any other change to ncm.session is left to diff() (restart required).
+ */
+static void template_steering(struct cp_rest *r, struct reload *rl, const struct cp_config *nc,
+			      const json_t *nroot, uint64_t now_ms)
+{
+	const json_t *os = json_object_get(json_object_get(r->config_json, "ncm"), "session");
+	const json_t *ns = json_object_get(json_object_get(nroot, "ncm"), "session");
+	const json_t *of = json_object_get(os, "flows"), *nf = json_object_get(ns, "flows");
+	json_t *a, *b;
+	bool steer_only;
+	char f[96];
+
+	if (r->ncm == NULL || os == NULL || ns == NULL || json_equal((json_t *)os, (json_t *)ns) ||
+	    nc->tmpl.n_flows != r->ncfg->tmpl.n_flows || json_array_size(of) != json_array_size(nf))
+		return;
+	a = without_steering(os);
+	b = without_steering(ns);
+	steer_only = json_equal(a, b);
+	json_decref(a);
+	json_decref(b);
+	if (!steer_only)
+		return;
+	for (size_t k = 0; k < json_array_size(nf) && k < nc->tmpl.n_flows; k++) {
+		if (json_equal(json_object_get(json_array_get(of, k), "steering"),
+			       json_object_get(json_array_get(nf, k), "steering")))
+			continue;
+		snprintf(f, sizeof(f), "ncm.session.flows[%zu].steering", k);
+		json_array_append_new(rl->skip, json_string(f));
+		if (cp_ncm_template_steer(r->ncm, nc->tmpl.flows[k].flow_id, &nc->tmpl.flows[k].steer,
+					  now_ms) != 0) {
+			restart(rl, f, "the NCM refused the new steering");
+			continue;
+		}
+		r->ncfg->tmpl.flows[k].steer = nc->tmpl.flows[k].steer;
+		json_array_append_new(rl->applied, json_string(f));
+	}
+}
+
 static int read_file(const char *path, char **out, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
@@ -225,7 +270,7 @@ static int invalid(struct rest_call *c, const char *err)
 
 int rest_reload(struct cp_rest *r, struct rest_call *c)
 {
-	struct reload rl = { json_array(), json_array() };
+	struct reload rl = { json_array(), json_array(), json_array() };
 	struct dp_config *nd = calloc(1, sizeof(*nd));
 	struct cp_config *nc = calloc(1, sizeof(*nc));
 	struct cp_rest_config nr;
@@ -264,10 +309,12 @@ int rest_reload(struct cp_rest *r, struct rest_call *c)
 		goto out;
 	}
 	/* Valid: apply.  Differences needing a restart first (nothing to undo). */
-	if (r->config_json == NULL)
+	if (r->config_json == NULL) {
 		restart(&rl, "", "the file could not be read at start: nothing to compare with");
-	else
+	} else {
+		template_steering(r, &rl, nc, root, c->req->now_ms);
 		diff(&rl, r->config_json, root, "");
+	}
 	if (nc->enabled != r->ncfg->enabled) {
 		/* diff() reported "ncm" already */
 	} else if (r->ncm != NULL) {
@@ -313,6 +360,7 @@ out:
 	json_decref(root);
 	json_decref(rl.applied);
 	json_decref(rl.restart);
+	json_decref(rl.skip);
 	free(text);
 	free(nc);
 	free(nd);

@@ -52,8 +52,11 @@ static const char *const gw_fmt =
 	"      { \"connection_id\": 0, \"connection_type\": \"Wi-Fi\", \"port\": \"wifi\" },"
 	"      { \"connection_id\": 3, \"connection_type\": \"LTE\", \"port\": \"lte\","
 	"        \"gw_port\": 10021, \"mtu\": 1400 } ],"
-	"    \"session\": { \"probe_interval_ms\": 100 },"
-	"    \"policy\": { \"interval_ms\": %u, \"probe_fail\": 3, \"hold_down_ms\": 2000 } },"
+	"    \"session\": { \"probe_interval_ms\": 100, \"flows\": ["
+	"      { \"flow_id\": 0, \"steering\": { \"mode\": \"switch\", \"paths\": [0] } },"
+	"      { \"flow_id\": 5, \"match\": { \"proto\": \"udp\" }, \"steering\": %s } ] },"
+	"    \"policy\": { \"interval_ms\": %u, \"probe_fail\": 3, \"hold_down_ms\": 2000,"
+	"                  \"flows\": [0] } },"
 	"  \"rest\": { \"listen\": { \"port\": 0 }, \"token\": \"%s\" } }";
 
 static struct fake_dp fdp;
@@ -97,14 +100,22 @@ static int io_random(void *o, void *buf, size_t len)
 	return 0;
 }
 
-static void write_cfg(const char *lte_ip, const char *mode, const char *weights,
-		      unsigned interval, const char *token)
+#define TSTEER "{ \"mode\": \"switch\", \"paths\": [0] }"
+
+static void write_cfg_t(const char *lte_ip, const char *mode, const char *weights,
+			const char *tsteer, unsigned interval, const char *token)
 {
 	FILE *f = fopen(cfg_path, "w");
 
 	cr_assert_not_null(f);
-	fprintf(f, gw_fmt, lte_ip, mode, weights, interval, token);
+	fprintf(f, gw_fmt, lte_ip, mode, weights, tsteer, interval, token);
 	fclose(f);
+}
+
+static void write_cfg(const char *lte_ip, const char *mode, const char *weights,
+		      unsigned interval, const char *token)
+{
+	write_cfg_t(lte_ip, mode, weights, TSTEER, interval, token);
 }
 
 static void setup(void)
@@ -460,8 +471,10 @@ Test(rest, ncm_session_in_full)
 			 "198.51.100.20");
 	cr_assert_eq(json_integer_value(json_object_get(json_array_get(c, 1), "client_port")), 5001);
 	f = json_object_get(j, "flows");
-	cr_assert_eq(json_array_size(f), 1);
+	cr_assert_eq(json_array_size(f), 2);
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(f, 0), "control")), "policy");
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(f, 1), "control")), "static");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(json_array_get(f, 1), "template"), "proto")), 17);
 	json_decref(j);
 }
 
@@ -701,6 +714,28 @@ Test(rest, policy_errors_name_the_field)
 
 /* ---- reload ------------------------------------------------------------------------------ */
 
+/* Replaces the first `from` in the configuration file by `to`. */
+static void replace_in_cfg(const char *from, const char *to)
+{
+	char *text, *at;
+	FILE *f = fopen(cfg_path, "r");
+	long n;
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	cr_assert_eq(fseek(f, 0, SEEK_SET), 0);
+	text = calloc(1, (size_t)n + 1);
+	cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	at = strstr(text, from);
+	cr_assert_not_null(at, "no %s in the file", from);
+	f = fopen(cfg_path, "w");
+	fprintf(f, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+	fclose(f);
+	free(text);
+}
+
 static bool has_string(const json_t *arr, const char *s)
 {
 	for (size_t i = 0; i < json_array_size(arr); i++)
@@ -752,6 +787,44 @@ Test(rest, reload_applies_what_it_can_and_lists_the_rest)
 	json_decref(j);
 	expect_error(req("GET", "/v1/health", NULL, NULL), 401, "Authorization");
 	json_decref(ok(req_auth("Bearer n3w-token", "GET", "/v1/health", NULL, NULL), 200));
+}
+
+Test(rest, reload_changes_the_ncm_templates_steering)
+{
+	uint32_t id = bring_up();
+	unsigned steer_reqs = count_sent("mx_traffic_steering_req");
+	const struct dp_session_cfg *s;
+	char path[64];
+	json_t *j;
+
+	write_cfg_t("198.51.100.1", "switch", "",
+		    "{ \"mode\": \"split\", \"paths\": [0, 3], \"weights\": [1, 1] }", 500, TOKEN);
+	j = ok(req("POST", "/v1/config/reload", NULL, NULL), 200);
+	cr_assert(has_string(json_object_get(j, "applied"), "ncm.session.flows[1].steering"), "%s",
+		  body_text);
+	cr_assert_eq(json_array_size(json_object_get(j, "applied")), 1, "%s", body_text);
+	cr_assert_eq(json_array_size(json_object_get(j, "restart_required")), 0, "%s", body_text);
+	json_decref(j);
+	/* the running session's flow 5 (not the policy's) follows */
+	s = fake_dp_session(&fdp, id);
+	cr_assert_eq(s->flows[1].flow_id, 5);
+	cr_assert_eq(s->flows[1].steer.mode, GMA_STEER_SPLIT);
+	cr_assert_eq(s->flows[1].steer.n, 2);
+	cr_assert_eq(count_sent("mx_traffic_steering_req"), steer_reqs + 1);
+	snprintf(path, sizeof(path), "/v1/sessions/%u", id);
+	j = ok(req("GET", path, NULL, NULL), 200);
+	cr_assert_eq(json_integer_value(json_object_get(json_array_get(json_object_get(json_object_get(
+				     json_array_get(json_object_get(j, "flows"), 1), "steering"), "paths"), 1),
+						 "weight")), 50, "%s", body_text);
+	json_decref(j);
+
+	/* anything else in ncm.session needs a restart */
+	replace_in_cfg("\"probe_interval_ms\": 100", "\"probe_interval_ms\": 200");
+	j = ok(req("POST", "/v1/config/reload", NULL, NULL), 200);
+	cr_assert_eq(json_array_size(json_object_get(j, "applied")), 0, "%s", body_text);
+	cr_assert(has_field(json_object_get(j, "restart_required"), "ncm.session.probe_interval_ms"),
+		  "%s", body_text);
+	json_decref(j);
 }
 
 Test(rest, invalid_reload_names_the_field_and_changes_nothing)
