@@ -21,7 +21,8 @@ pkgs=(
   python3-websockets
   iproute2 iputils-ping ethtool iperf3
   # the REST shim's tests: Prometheus' own text parser, the OpenAPI reader
-  python3-prometheus-client python3-yaml
+  # and a JSON Schema validator for its answers
+  python3-prometheus-client python3-yaml python3-jsonschema
 )
 
 missing=()

@@ -16,9 +16,12 @@ HTTP with urllib:
   - POST /v1/config/reload: the policy and a static flow's steering change
     live, a port change is listed in restart_required, an invalid file is
     400 naming the field and changes nothing;
-  - https with the test CA (rest.tls).
+  - https with the test CA (rest.tls);
+  - every JSON answer, errors included, validated against its schema in
+    docs/api/openapi.yaml (python3-jsonschema), and its status documented
+    for the route.
 
-    rest_live.py MAMSGW_BIN MAKE_TEST_PKI_SH
+    rest_live.py MAMSGW_BIN MAKE_TEST_PKI_SH OPENAPI_YAML
 
 Bounded: every wait has a timeout, mamsgw runs with --run-ms and is
 stopped at the end.
@@ -36,10 +39,14 @@ import time
 import urllib.error
 import urllib.request
 
+import re
+
+import jsonschema
 import websockets
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-MAMSGW, PKI = sys.argv[1], sys.argv[2]
+MAMSGW, PKI, OPENAPI = sys.argv[1], sys.argv[2], sys.argv[3]
 STEP = 5.0
 TOKEN = "rest-live-t0ken"
 
@@ -123,6 +130,55 @@ class Gateway:
         return rc
 
 
+class Contract:
+    """The answers' schemas from docs/api/openapi.yaml (OpenAPI 3.0: nullable
+    becomes a JSON Schema type list)."""
+
+    def __init__(self, path):
+        with open(path) as f:
+            self.doc = self._nullable(yaml.safe_load(f))
+        self.resolver = jsonschema.RefResolver(base_uri="", referrer=self.doc)
+        self.routes = [(re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$"), item)
+                       for p, item in self.doc["paths"].items()]
+        self.checked = 0
+
+    def _nullable(self, node):
+        if isinstance(node, dict):
+            node = {k: self._nullable(v) for k, v in node.items()}
+            if node.pop("nullable", False) and "type" in node:
+                node["type"] = [node["type"], "null"]
+        elif isinstance(node, list):
+            node = [self._nullable(v) for v in node]
+        return node
+
+    def check(self, method, path, status, ctype, body):
+        path = path.split("?", 1)[0]
+        for regex, item in self.routes:
+            if regex.match(path) and method.lower() in item:
+                op = item[method.lower()]
+                break
+        else:
+            return  # unknown route or method: 404/405, checked by the caller
+        resp = op["responses"].get(str(status))
+        check(resp is not None, "%s %s answered %d, not in openapi.yaml" % (method, path, status))
+        if "content" not in resp and "$ref" in resp:
+            resp = self.doc["components"]["responses"][resp["$ref"].rsplit("/", 1)[1]]
+        media = resp["content"]
+        check(ctype.split(";")[0] in [m.split(";")[0] for m in media],
+              "%s %s: Content-Type %s not documented" % (method, path, ctype))
+        if "application/json" in media:
+            try:
+                jsonschema.Draft4Validator(media["application/json"]["schema"],
+                                           resolver=self.resolver).validate(body)
+            except jsonschema.ValidationError as e:
+                raise AssertionError("%s %s %d does not match openapi.yaml: %s at %s" % (
+                    method, path, status, e.message, list(e.absolute_path)))
+        self.checked += 1
+
+
+CONTRACT = Contract(OPENAPI)
+
+
 class Rest:
     def __init__(self, base, ctx=None):
         self.base, self.ctx = base, ctx
@@ -140,9 +196,12 @@ class Rest:
         except urllib.error.HTTPError as e:
             status, ctype, text = e.code, e.headers.get("Content-Type"), e.read().decode()
         if raw:
+            CONTRACT.check(method, path, status, ctype, None)
             return status, ctype, text
         check(ctype == "application/json", "%s %s: Content-Type %s" % (method, path, ctype))
-        return status, json.loads(text)
+        body = json.loads(text)
+        CONTRACT.check(method, path, status, ctype, body)
+        return status, body
 
     def ok(self, method, path, body=None, want=200):
         status, j = self.call(method, path, body)
@@ -417,6 +476,9 @@ def main():
     try:
         run_plain(tmp)
         run_tls(tmp)
+        check(CONTRACT.checked > 40, "only %d answers checked against openapi.yaml" %
+              CONTRACT.checked)
+        print("ok: %d answers match docs/api/openapi.yaml" % CONTRACT.checked)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
