@@ -92,6 +92,7 @@ struct sess {
 	struct gma_steer_cfg steer[DP_MAX_FLOWS]; /* per template flow, delivery indexes */
 	uint64_t policy_ms;
 	struct pending pend[MAX_PENDING];
+	uint8_t operator_flows;  /* bit f: template flow f steered by an operator (REST) */
 };
 
 struct conn {
@@ -1459,7 +1460,7 @@ static void policy_run(struct cp_ncm *n, struct sess *s, uint64_t now_ms)
 	for (unsigned f = 0; f < n->cfg.tmpl.n_flows; f++) {
 		struct gma_steer_cfg next;
 
-		if (!(n->cfg.auto_flows & (1u << f)))
+		if (!(n->cfg.auto_flows & (1u << f)) || (s->operator_flows & (1u << f)))
 			continue;
 		if (!cp_policy_decide(&n->cfg.policy, view, n->cfg.n_delivery, &s->steer[f], &next))
 			continue;
@@ -1791,5 +1792,98 @@ int cp_ncm_session(const struct cp_ncm *n, uint32_t session_id, struct cp_ncm_se
 	if (s == NULL)
 		return -ENOENT;
 	info(n, s, out, now_ms);
+	return 0;
+}
+
+/* ---- The operator (REST shim, docs/rest.md) -------------------------------- */
+
+int cp_ncm_session_detail(const struct cp_ncm *n, uint32_t session_id,
+			  struct cp_ncm_session_detail *out, uint64_t now_ms)
+{
+	const struct sess *s = sess_find(n, session_id);
+
+	if (s == NULL)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	info(n, s, &out->info, now_ms);
+	/* build_dp only reads the NCM */
+	build_dp((struct cp_ncm *)(uintptr_t)n, s, &out->dp);
+	for (unsigned k = 0; k < s->n_dp; k++)
+		out->delivery[k] = s->dp_order[k];
+	out->operator_flows = s->operator_flows;
+	out->auto_flows = n->cfg.auto_flows & (uint8_t)~s->operator_flows;
+	return 0;
+}
+
+int cp_ncm_operator_steer(struct cp_ncm *n, uint32_t session_id, uint8_t flow_id,
+			  const struct gma_steer_cfg *steer, uint64_t now_ms)
+{
+	struct sess *s = sess_find(n, session_id);
+	struct gma_steer_cfg next;
+	uint64_t errors;
+	unsigned f;
+
+	if (s == NULL)
+		return -ENOENT;
+	for (f = 0; f < n->cfg.tmpl.n_flows && n->cfg.tmpl.flows[f].flow_id != flow_id; f++)
+		;
+	if (f == n->cfg.tmpl.n_flows)
+		return -ESRCH;
+	if (steer->n == 0 || steer->n > DP_MAX_PATHS)
+		return -EINVAL;
+	next = *steer;
+	for (unsigned j = 0; j < steer->n; j++) {
+		int di = delivery_index(n, steer->path[j]);
+
+		if (di < 0 || !s->dc[di].in_dp)
+			return -ENXIO;
+		next.path[j] = (uint8_t)di;
+	}
+	if (s->state != CP_NCM_ACTIVE || !s->in_dp)
+		return -EBUSY;
+	s->steer[f] = next;
+	s->operator_flows |= (uint8_t)(1u << f);
+	errors = n->st.dp_errors;
+	dp_sync(n, s);
+	if (n->st.dp_errors != errors)
+		return -EIO;
+	send_steering(n, s, now_ms);
+	return 0;
+}
+
+void cp_ncm_policy_get(const struct cp_ncm *n, struct cp_policy_cfg *out)
+{
+	*out = n->cfg.policy;
+}
+
+void cp_ncm_policy_set(struct cp_ncm *n, const struct cp_policy_cfg *p)
+{
+	n->cfg.policy = *p;
+}
+
+int cp_ncm_template_steer(struct cp_ncm *n, uint8_t flow_id, const struct gma_steer_cfg *steer,
+			  uint64_t now_ms)
+{
+	unsigned f;
+
+	for (f = 0; f < n->cfg.tmpl.n_flows && n->cfg.tmpl.flows[f].flow_id != flow_id; f++)
+		;
+	if (f == n->cfg.tmpl.n_flows)
+		return -ESRCH;
+	for (unsigned j = 0; j < steer->n; j++)
+		if (steer->path[j] >= n->cfg.n_delivery)
+			return -EINVAL;
+	n->cfg.tmpl.flows[f].steer = *steer;
+	for (unsigned i = 0; i < n->max_sess; i++) {
+		struct sess *s = &n->sess[i];
+
+		if (!s->used || (n->cfg.auto_flows & (1u << f)) || (s->operator_flows & (1u << f)))
+			continue;
+		s->steer[f] = *steer;
+		if (s->state == CP_NCM_ACTIVE && s->in_dp) {
+			dp_sync(n, s);
+			send_steering(n, s, now_ms);
+		}
+	}
 	return 0;
 }

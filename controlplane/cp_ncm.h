@@ -107,4 +107,48 @@ unsigned cp_ncm_sessions(const struct cp_ncm *n, struct cp_ncm_session_info *out
 int cp_ncm_session(const struct cp_ncm *n, uint32_t session_id, struct cp_ncm_session_info *out,
 		   uint64_t now_ms);
 
+/* ---- The operator (REST shim, docs/rest.md) ------------------------------- */
+
+/* One session in full: what the NCM gives the data plane for it. */
+struct cp_ncm_session_detail {
+	struct cp_ncm_session_info info;
+	/* The data-plane session as the NCM builds it: paths are the delivery
+	 * connections in the data plane (n_paths 0 before the first), flows
+	 * the template's with their current steering (path indexes). */
+	struct dp_session_cfg dp;
+	uint8_t delivery[DP_MAX_PATHS]; /* index in cfg.delivery[] of dp.paths[k] */
+	uint8_t operator_flows;  /* bit f: dp.flows[f] is steered by an operator */
+	uint8_t auto_flows;      /* bit f: dp.flows[f] follows the policy */
+};
+
+/* -ENOENT when unknown. */
+int cp_ncm_session_detail(const struct cp_ncm *n, uint32_t session_id,
+			  struct cp_ncm_session_detail *out, uint64_t now_ms);
+
+/*
+ * Steer one template flow of a session by operator: steer's path[] holds
+ * MAMS connection IDs (weights and mode as in gma_steer_cfg).  The data
+ * plane is updated and the CCM gets an MX Traffic Steering Request; the
+ * policy no longer moves the flow.  0; -ENOENT unknown session; -ESRCH
+ * unknown flow; -ENXIO a connection the session has no data-plane path
+ * for; -EBUSY the session is not active; -EINVAL no path; -EIO the data
+ * plane refused the update (counted in dp_errors).
+ */
+int cp_ncm_operator_steer(struct cp_ncm *n, uint32_t session_id, uint8_t flow_id,
+			  const struct gma_steer_cfg *steer, uint64_t now_ms);
+
+/*
+ * A new steering for template flow flow_id (config reload): steer's paths
+ * are delivery indexes (cfg.delivery[]), as in the template.  New sessions
+ * start with it; existing sessions' flows that neither the policy nor an
+ * operator steers take it now (data plane, MX Traffic Steering Request).
+ * 0; -ESRCH unknown flow; -EINVAL a path out of range.
+ */
+int cp_ncm_template_steer(struct cp_ncm *n, uint8_t flow_id, const struct gma_steer_cfg *steer,
+			  uint64_t now_ms);
+
+/* The default steering policy's parameters; set takes effect at the next run. */
+void cp_ncm_policy_get(const struct cp_ncm *n, struct cp_policy_cfg *out);
+void cp_ncm_policy_set(struct cp_ncm *n, const struct cp_policy_cfg *p);
+
 #endif /* CP_NCM_H */

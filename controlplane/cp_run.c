@@ -168,3 +168,18 @@ void cp_run_destroy(struct cp_run *r)
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
+
+struct cp_ncm *cp_run_ncm(struct cp_run *r)
+{
+	return r->ncm;
+}
+
+struct lws_context *cp_run_lws_context(struct cp_run *r)
+{
+	return cp_ws_lws_context(r->ws);
+}
+
+void cp_run_ws_stats_unlocked(struct cp_run *r, struct cp_ws_stats *out)
+{
+	cp_ws_stats(r->ws, out);
+}

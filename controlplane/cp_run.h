@@ -37,4 +37,11 @@ int cp_run_terminate(struct cp_run *r, uint32_t session_id);
 
 void cp_run_destroy(struct cp_run *r);
 
+/* For the REST shim, which runs inside cp_run_service() (the lock held):
+ * the NCM, and the libwebsockets context its listener joins. */
+struct cp_ncm *cp_run_ncm(struct cp_run *r);
+struct lws_context *cp_run_lws_context(struct cp_run *r);
+/* The WebSocket server's counters, without the lock (the control thread). */
+void cp_run_ws_stats_unlocked(struct cp_run *r, struct cp_ws_stats *out);
+
 #endif /* CP_RUN_H */

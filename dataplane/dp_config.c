@@ -103,6 +103,7 @@ static const char *const root_keys[] = {
 	"dataplane", "mx_control", "reorder", "reassembly", "ports", "sessions",
 	"arp",
 	"ncm", /* the control plane's section: controlplane/cp_config.c */
+	"rest", /* the REST shim's section: controlplane/cp_rest_config.c */
 	NULL,
 };
 static const char *const dataplane_keys[] = {

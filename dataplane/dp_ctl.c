@@ -792,6 +792,7 @@ int dp_stats_read(struct dp_ctx *dp, struct dp_stats *out)
 		out->ports[p].rx_bytes = t.rx_bytes[p];
 		out->ports[p].tx_pkts = t.tx_pkts[p];
 		out->ports[p].tx_bytes = t.tx_bytes[p];
+		memcpy(out->ports[p].mac, dp->ports[p].mac.addr_bytes, sizeof(out->ports[p].mac));
 	}
 	out->n_workers = dp->n_workers;
 	for (unsigned w = 0; w < dp->n_workers; w++) {

@@ -12,7 +12,10 @@
  * "ncm" section it serves the NCM's WebSocket (controlplane/cp_run.h) about
  * every millisecond, between the data plane's housekeeping calls.  The
  * NCM's sessions are readable through telemetry: /mamsgw/ncm,
- * /mamsgw/ncm/sessions and /mamsgw/ncm/session,<id>.
+ * /mamsgw/ncm/sessions and /mamsgw/ncm/session,<id>.  With a "rest" section
+ * the control thread also serves the REST shim (controlplane/cp_rest.h,
+ * docs/rest.md): on the NCM's libwebsockets context, or on its own without
+ * an NCM.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,6 +35,7 @@
 #include <rte_telemetry.h>
 
 #include "cp_config.h"
+#include "cp_rest.h"
 #include "cp_run.h"
 #include "dp.h"
 
@@ -182,6 +186,12 @@ static int ncm_telemetry_init(void)
 	return rc;
 }
 
+/* For the REST shim's /metrics: it runs inside cp_run_service(). */
+static void ws_stats(void *opaque, struct cp_ws_stats *out)
+{
+	cp_run_ws_stats_unlocked(opaque, out);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -209,6 +219,9 @@ int main(int argc, char **argv)
 	struct dp_config *cfg;
 	struct cp_config *ccfg;
 	struct cp_run *cp = NULL;
+	struct cp_rest_config rcfg;
+	struct cp_rest *rest = NULL;
+	struct cp_rest_http *http = NULL;
 	struct dp_ctx *dp;
 	char err[512];
 	int rc, opt;
@@ -258,6 +271,13 @@ int main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
+	if (cp_rest_config_load(config, &rcfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mamsgw: %s: %s\n", config, err);
+		free(ccfg);
+		free(cfg);
+		rte_eal_cleanup();
+		return 1;
+	}
 	dp = dp_create(cfg, err, sizeof(err));
 	free(cfg);
 	if (dp == NULL) {
@@ -299,6 +319,43 @@ int main(int argc, char **argv)
 		       (ccfg->listen_ip >> 16) & 0xFFu, (ccfg->listen_ip >> 8) & 0xFFu,
 		       ccfg->listen_ip & 0xFFu, cp_run_port(cp));
 	}
+	if (rcfg.enabled) {
+		struct cp_rest_env env = {
+			.dp = dp,
+			.ncm = cp != NULL ? cp_run_ncm(cp) : NULL,
+			.dpc = &dp->cfg,
+			.ncfg = ccfg,
+			.rcfg = &rcfg,
+			.config_path = config,
+			.start_ms = cp_run_now_ms(),
+			.ws_stats = cp != NULL ? ws_stats : NULL,
+			.ws_opaque = cp,
+		};
+
+		rest = cp_rest_create(&env);
+		http = rest != NULL ? cp_rest_http_create(cp != NULL ? cp_run_lws_context(cp) : NULL,
+							  &rcfg, rest, cp_run_now_ms, err,
+							  sizeof(err))
+				    : NULL;
+		if (http == NULL) {
+			fprintf(stderr, "mamsgw: %s: %s\n", config, rest ? err : "rest: out of memory");
+			cp_rest_destroy(rest);
+			free(ccfg);
+			pthread_rwlock_wrlock(&g_cp_lock);
+			g_cp = NULL;
+			pthread_rwlock_unlock(&g_cp_lock);
+			cp_run_destroy(cp);
+			dp_stop(dp);
+			g_dp = NULL;
+			dp_destroy(dp);
+			rte_eal_cleanup();
+			return 1;
+		}
+		printf("mamsgw: rest listening on %s://%u.%u.%u.%u:%u\n",
+		       rcfg.cert[0] ? "https" : "http", rcfg.listen_ip >> 24,
+		       (rcfg.listen_ip >> 16) & 0xFFu, (rcfg.listen_ip >> 8) & 0xFFu,
+		       rcfg.listen_ip & 0xFFu, cp_rest_http_port(http));
+	}
 	free(ccfg);
 	fflush(stdout);
 
@@ -307,10 +364,12 @@ int main(int argc, char **argv)
 	while (!atomic_load(&dp->quit)) {
 		uint64_t now = rte_get_tsc_cycles();
 
-		if (cp != NULL)
-			cp_run_service(cp, 1);
-		else
+		if (cp != NULL) {
+			cp_run_service(cp, 1); /* the REST vhost too */
+		} else {
+			cp_rest_http_service(http, 0);
 			rte_delay_us_sleep(1000);
+		}
 		dp_ctl_reclaim(dp);
 		dp_ctl_tick(dp);
 		if (run_ms != 0 && now - start >= run_ms * dp->tsc_per_ms)
@@ -319,7 +378,10 @@ int main(int argc, char **argv)
 		    now - atomic_load(&dp->last_rx_tsc) >= idle_ms * dp->tsc_per_ms)
 			break;
 	}
-	/* The NCM first: it removes its sessions through the running data plane. */
+	/* The REST listener first (it uses the NCM), then the NCM: it removes
+	 * its sessions through the running data plane. */
+	cp_rest_http_destroy(http);
+	cp_rest_destroy(rest);
 	pthread_rwlock_wrlock(&g_cp_lock);
 	g_cp = NULL;
 	pthread_rwlock_unlock(&g_cp_lock);

@@ -127,6 +127,7 @@ int dp_path_set(struct dp_ctx *dp, uint32_t session_id, uint8_t conn_id, bool up
 struct dp_port_counters {
 	char name[32];
 	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
+	uint8_t mac[6];                  /* the port's source MAC */
 };
 
 struct dp_worker_counters {

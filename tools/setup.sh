@@ -25,6 +25,9 @@ pkgs=(
   clang libclang-rt-14-dev
   python3-websockets python3-scapy python3-cryptography
   iproute2 iputils-ping ethtool iperf3
+  # the REST shim's tests: Prometheus' own text parser, the OpenAPI reader
+  # and a JSON Schema validator for its answers
+  python3-prometheus-client python3-yaml python3-jsonschema
 )
 
 missing=()

@@ -76,10 +76,18 @@ int dp_session_remove(struct dp_ctx *dp, uint32_t session_id)
 int dp_flow_steer(struct dp_ctx *dp, uint32_t session_id, uint8_t flow_id,
 		  const struct gma_steer_cfg *steer)
 {
-	(void)flow_id;
-	(void)steer;
-	record(FAKE(dp), FAKE_STEER, session_id, NULL);
-	return find(FAKE(dp), session_id) < 0 ? -ENOENT : 0;
+	struct fake_dp *f = FAKE(dp);
+	int i = find(f, session_id);
+
+	record(f, FAKE_STEER, session_id, NULL);
+	if (i < 0)
+		return -ENOENT;
+	for (unsigned k = 0; k < f->sessions[i].n_flows; k++)
+		if (f->sessions[i].flows[k].flow_id == flow_id) {
+			f->sessions[i].flows[k].steer = *steer;
+			return 0;
+		}
+	return -ENOENT;
 }
 
 int dp_path_set(struct dp_ctx *dp, uint32_t session_id, uint8_t conn_id, bool up, uint16_t mtu)

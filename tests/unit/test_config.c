@@ -715,7 +715,7 @@ Test(config_errors, unknown_keys)
 	cr_expect(strstr(err, "known keys: workers, mbufs, mbuf_cache") != NULL, "%s", err);
 	cr_expect_eq(parse_sq("{'a\\nb': 1}"), -1);
 	cr_expect_str_eq(err, "a?b: unknown key (known keys: dataplane, mx_control, reorder, "
-			      "reassembly, ports, sessions, arp, ncm)");
+			      "reassembly, ports, sessions, arp, ncm, rest)");
 }
 
 /* An operator's value is quoted cut short at a character boundary, control
