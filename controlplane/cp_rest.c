@@ -290,6 +290,11 @@ static int get_session(struct cp_rest *r, struct rest_call *c)
 		PU("tx_bytes", ps->tx_bytes);
 		PU("rx_pkts", ps->rx_pkts);
 		PU("rx_bytes", ps->rx_bytes);
+		if (p->ipsec.enabled) { /* the SPIs in use; never keys */
+			PU("esp_spi_out", ps->esp_spi_out);
+			PU("esp_spi_in", ps->esp_spi_in);
+			PU("esp_spi_in_prev", ps->esp_spi_in_prev);
+		}
 #undef PU
 		json_object_set_new(pc, "drops", ps ? drops_json(ps->drops, r->ss.n_drops, false)
 						    : json_object());
@@ -480,6 +485,9 @@ static int get_stats(struct cp_rest *r, struct rest_call *c)
 	N(detach_expired);
 	N(steering_changes);
 	N(dp_errors);
+	N(ipsec_rekeys);
+	N(ipsec_spi_redraws);
+	N(ipsec_errors);
 #undef N
 	return rest_json(c->resp, 200,
 			 json_pack("{s:o,s:o,s:o,s:i,s:o}", "ports", ports, "workers", workers,

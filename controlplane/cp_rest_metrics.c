@@ -312,6 +312,9 @@ int rest_metrics(struct cp_rest *r, struct rest_call *c)
 	NCM_FAM(detach_expired, "Sessions removed after their WebSocket stayed closed")
 	NCM_FAM(steering_changes, "Traffic steering requests sent")
 	NCM_FAM(dp_errors, "Data-plane API calls that failed")
+	NCM_FAM(ipsec_rekeys, "IPsec rekeys: new secrets sent to active sessions")
+	NCM_FAM(ipsec_spi_redraws, "IPsec secrets drawn again because their inbound SPI was in use")
+	NCM_FAM(ipsec_errors, "IPsec keys not made or refused by the data plane")
 #undef NCM_FAM
 
 	ids = calloc(st->n_sessions + 16u, sizeof(*ids));
