@@ -4,7 +4,8 @@
 # (docs/testbed.md): the NCM offers Wi-Fi (connection 0) with IPsec and LTE
 # (connection 3) plain; mams-client derives the same SAs from the secret.
 #   1. the session comes up with ESP on wifi only: the gateway's wifi path has
-#      derived SPIs (>= 0x80000000), lte has none;
+#      derived SPIs (>= 0x80000000), lte has none; the REST API (mamsctl
+#      --json session) shows the same, and no key material;
 #   2. iperf3 TCP downlink and uplink through both paths (downlink split
 #      50/50) while the NCM rekeys every 3 s: both complete, at least two
 #      rekeys happened, and neither the gateway nor the client dropped a
@@ -59,6 +60,7 @@ n["delivery"][0]["ipsec"] = {"suite": "aes128-gcm", "esn": True,
 n["session"] = {"flows": [{"flow_id": 0, "steering": {"mode": "split", "paths": [0, 3],
                                                         "weights": [1, 1]}}]}
 n["policy"] = {"flows": []}
+c["rest"] = {"listen": {"ip": "127.0.0.1", "port": 8080}}  # in the gateway namespace
 json.dump(c, sys.stdout, indent=1)' "$REKEY_S" >"$cfg"
 TB_GW_CONFIG=$cfg tb_start_gw
 tb_start_client --stats-interval-ms 250 --ipsec-suite aes128-gcm --ipsec-esn on \
@@ -69,6 +71,20 @@ spi_in=$(gw_stat path0_esp_spi_in)
 check_range "wifi: derived inbound SPI" "$spi_in" 2147483648 4294967295
 check_range "wifi: derived outbound SPI" "$(gw_stat path0_esp_spi_out)" 2147483648 4294967295
 check_range "lte: no SA (plain GMA)" "$(gw_stat path3_esp_spi_in)" 0 0
+# The operator's view (REST through mamsctl, in the gateway's namespace): the
+# SPIs in use, never a key.
+[[ -x ${TB_MAMSCTL:-} ]] || fail "no mamsctl at '${TB_MAMSCTL:-}' (TB_MAMSCTL; meson sets it)"
+rest=$(tb_exec gw "$TB_MAMSCTL" --url http://127.0.0.1:8080 --json session "$sid") ||
+	fail "mamsctl session $sid: $rest"
+read -r r_ipsec r_spi r_lte < <("$TB_PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+c = {x["connection_id"]: x for x in d["connections"]}
+print(c[0]["ipsec"], c[0].get("esp_spi_in", 0), c[3]["ipsec"])' <<<"$rest")
+check_eq "REST: wifi is IPsec" "$r_ipsec" True
+check_eq "REST: lte is plain" "$r_lte" False
+check_eq "REST: wifi inbound SPI = the data plane's" "$r_spi" "$spi_in"
+[[ $rest != *keymat* && $rest != *secret* ]] || fail "REST shows key material: $rest"
 drops0=$(gw_esp_drops)
 rekeys0=$(ncm_stat ipsec_rekeys)
 
