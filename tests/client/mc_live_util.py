@@ -23,37 +23,38 @@ def run(*args, check_rc=True):
     return r.stdout
 
 
-def _polls(what, fn, timeout):
-    """Looks at fn() every POLL seconds for timeout seconds at most: yields the
-    pause before the next look, returns fn()'s first true value, raises
-    AssertionError naming `what` (and fn()'s last value) when time is up."""
-    end = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < end:
-        last = fn()
-        if last:
-            return last
-        yield POLL
-    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+class _Poll:
+    """Looks at fn() every POLL seconds for timeout seconds at most.  Iterating
+    yields the pause before the next look; it ends with fn()'s first true value
+    in .value, or raises AssertionError naming `what` (and fn()'s last value)
+    when time is up."""
+
+    def __init__(self, what, fn, timeout):
+        self.what, self.fn, self.timeout, self.value = what, fn, timeout, None
+
+    def __iter__(self):
+        end = time.monotonic() + self.timeout
+        last = None
+        while time.monotonic() < end:
+            last = self.fn()
+            if last:
+                self.value = last
+                return
+            yield POLL
+        raise AssertionError("timed out waiting for %s (last: %r)" % (self.what, last))
 
 
 def wait_for(what, fn, timeout=STEP):
     """fn()'s first true value, looked at for timeout seconds at most."""
-    polls = _polls(what, fn, timeout)
-    while True:
-        try:
-            pause = next(polls)
-        except StopIteration as done:
-            return done.value
+    poll = _Poll(what, fn, timeout)
+    for pause in poll:
         time.sleep(pause)
+    return poll.value
 
 
 async def wait_for_async(what, fn, timeout=STEP):
     """wait_for in a coroutine: the event loop goes on while it waits."""
-    polls = _polls(what, fn, timeout)
-    while True:
-        try:
-            pause = next(polls)
-        except StopIteration as done:
-            return done.value
+    poll = _Poll(what, fn, timeout)
+    for pause in poll:
         await asyncio.sleep(pause)
+    return poll.value
