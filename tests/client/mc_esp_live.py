@@ -33,26 +33,20 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import signal
 import socket
 import struct
 import subprocess
 import sys
-import time
 
-STEP = 10.0
+from mc_live_util import STEP, check, run, wait_for_async
+
 NCM_ID, SID = 42, 777
 SECRET_A = b"q3Vx0pT9bKf2LmN8sR4wYc6ZaD1eH7jU5oIiGtQvXyE"
 SECRET_B = b"Zz9-_Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8Nn7M"
 GW_IP, CL_IP, GW_PORT = "10.66.0.1", "10.66.0.2", 4500
 ANCHOR, FAR = "10.77.0.2", "10.99.0.5"
 GRACE_MS = 1500
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
 
 
 # ---- ESP, the gateway's side (docs/ipsec.md), independent of dataplane/esp ----------
@@ -214,17 +208,6 @@ class Ncm:
 
 # ---- the test, inside the gateway's namespace ----------------------------------------------
 
-async def wait_for(what, fn, timeout=STEP):
-    end = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < end:
-        last = fn()
-        if last:
-            return last
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
-
-
 class Lines:
     """A process in the client's namespace; its output lines collected."""
 
@@ -287,14 +270,14 @@ async def inner(client_bin, ns_c):
     port = server.sockets[0].getsockname()[1]
     recv = Lines(ns_c, ["/usr/bin/python3", "-c", RECEIVER])
     await recv.start()
-    await wait_for("the receiver", lambda: "ready" in recv.lines)
+    await wait_for_async("the receiver", lambda: "ready" in recv.lines)
     client = Lines(ns_c, [client_bin, "--ncm", "ws://%s:%d/" % (GW_IP, port),
                           "--iface", "wifi=wl0", "--tun", "mce0", "--route", "10.99.0.0/24",
                           "--stats-interval-ms", "100", "--timeout-ms", "1000",
                           "--retries", "2", "--ipsec-rekey-grace-ms", str(GRACE_MS)])
     await client.start()
     try:
-        await wait_for("mx_up_setup_cnf 1", lambda: ncm.got("mx_up_setup_cnf", 1))
+        await wait_for_async("mx_up_setup_cnf 1", lambda: ncm.got("mx_up_setup_cnf", 1))
         cap = ncm.got("mx_capability_req")[0]
         check({"method": "IPsec", "supported": True} in cap["adaptation_methods"],
               "the capability request lists IPsec: %r" % cap["adaptation_methods"])
@@ -310,7 +293,7 @@ async def inner(client_bin, ns_c):
                     "ip", "netns", "exec", ns_c, "/usr/bin/python3", "-c", code)
                 await p.wait()
                 try:
-                    await wait_for("an uplink datagram", lambda: len(rx) > n, 0.2)
+                    await wait_for_async("an uplink datagram", lambda: len(rx) > n, 0.2)
                 except AssertionError:
                     continue
                 for data, addr in rx[n:]:
@@ -329,32 +312,33 @@ async def inner(client_bin, ns_c):
         caddr = await uplink(b"UL-1", a_up)
         check(caddr[0] == CL_IP, "from the client's address")
         gw.sendto(a_dn.encap(downlink(b"DL-1")), caddr)
-        await wait_for("DL-1 through the TUN", lambda: received("DL-1"))
-        st = await wait_for("the ipsec stats line", lambda: esp_stats(client).get("esp_rx") == "1"
-                            and esp_stats(client))
+        await wait_for_async("DL-1 through the TUN", lambda: received("DL-1"))
+        st = await wait_for_async("the ipsec stats line",
+                                  lambda: esp_stats(client).get("esp_rx") == "1" and
+                                  esp_stats(client))
         check(int(st["spi_out"], 16) == a_up.spi and int(st["spi_in"], 16) == a_dn.spi,
               "the SPIs derived here: %r" % st)
         # Plaintext and a NAT keep-alive.
         gw.sendto(downlink(b"DL-PLAIN"), caddr)
         gw.sendto(b"\xff", caddr)
-        await wait_for("esp_plaintext and esp_keepalive",
-                       lambda: esp_stats(client).get("esp_plaintext") == "1" and
-                       esp_stats(client).get("esp_keepalive") == "1")
+        await wait_for_async("esp_plaintext and esp_keepalive",
+                             lambda: esp_stats(client).get("esp_plaintext") == "1" and
+                             esp_stats(client).get("esp_keepalive") == "1")
 
         # Rekey: the NCM sends a new secret.
         await ncm.send(setup_req(2, SECRET_B))
-        await wait_for("mx_up_setup_cnf 2", lambda: ncm.got("mx_up_setup_cnf", 2))
+        await wait_for_async("mx_up_setup_cnf 2", lambda: ncm.got("mx_up_setup_cnf", 2))
         gw.sendto(a_dn.encap(downlink(b"DL-OLD")), caddr)
-        await wait_for("DL-OLD on the old SA during the grace period",
-                       lambda: received("DL-OLD"))
+        await wait_for_async("DL-OLD on the old SA during the grace period",
+                             lambda: received("DL-OLD"))
         await uplink(b"UL-2", b_up)
-        await wait_for("the grace period to end",
-                       lambda: esp_stats(client).get("spi_in_old") == "0x00000000" and
-                       esp_stats(client).get("rekeys") == "1", GRACE_MS / 1000.0 + STEP)
+        await wait_for_async("the grace period to end",
+                             lambda: esp_stats(client).get("spi_in_old") == "0x00000000" and
+                             esp_stats(client).get("rekeys") == "1", GRACE_MS / 1000.0 + STEP)
         gw.sendto(a_dn.encap(downlink(b"DL-OLD2")), caddr)
         gw.sendto(b_dn.encap(downlink(b"DL-NEW")), caddr)
-        await wait_for("DL-NEW on the new SA", lambda: received("DL-NEW"))
-        st = await wait_for("esp_unknown_spi", lambda: esp_stats(client).get(
+        await wait_for_async("DL-NEW on the new SA", lambda: received("DL-NEW"))
+        st = await wait_for_async("esp_unknown_spi", lambda: esp_stats(client).get(
             "esp_unknown_spi") == "1" and esp_stats(client))
         check(not received("DL-OLD2"), "the old SA is refused after the grace period")
         check(not received("DL-PLAIN"), "plaintext never reaches the TUN")
@@ -385,12 +369,6 @@ def outer(client_bin):
         print("mc_esp_live: needs root (namespaces, TUN): skipped")
         return 77
     ns_c, ns_g = "client-esp-c-%d" % os.getpid(), "client-esp-g-%d" % os.getpid()
-
-    def run(*args):
-        r = subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True, timeout=30)
-        if r.returncode != 0:
-            raise AssertionError("%s: exit %d: %s" % (" ".join(args), r.returncode, r.stdout))
     try:
         run("ip", "netns", "add", ns_c)
         run("ip", "netns", "add", ns_g)

@@ -42,12 +42,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
+
+from mc_live_util import STEP, check, run, wait_for
 
 MAMSGW, CLIENT, DUMP, PKI = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 NS = "mc-test-%d" % os.getpid()
 PREFIX = "mc-live-%d" % os.getpid()
-STEP = 10.0
 
 CONFIG = {
     "dataplane": {"workers": 1, "mbufs": 4095, "mbuf_cache": 64, "max_sessions": 64},
@@ -96,32 +96,8 @@ while time.time() < end:
 """
 
 
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def run(*args, check_rc=True):
-    r = subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       timeout=30)
-    if check_rc and r.returncode != 0:
-        raise AssertionError("%s: exit %d: %s" % (" ".join(args), r.returncode, r.stdout))
-    return r.stdout
-
-
 def nsx(*args):
     return ["ip", "netns", "exec", NS] + list(args)
-
-
-def wait_for(what, fn, timeout=STEP):
-    end = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < end:
-        last = fn()
-        if last:
-            return last
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
 
 
 PROCS = []

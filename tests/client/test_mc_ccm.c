@@ -9,21 +9,15 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cp_msg.h"
 #include "mc_ccm.h"
+#include "mc_test_ccm.h"
 
-#define MAX_SENT 256u
 #define SID 777u
 
-static struct mc_ccm *ccm;
-static char *sent[MAX_SENT];
-static unsigned n_sent;
-static struct cp_msg msg; /* last decoded */
 static struct mc_setup setup_ev;
 static unsigned n_setup;
 static bool ul_ok[MC_MAX_IFACES];
@@ -37,17 +31,6 @@ static enum mc_ccm_state state_ev;
 static char reason_ev[512];
 static struct mc_ccm_counters ctr[MC_MAX_IFACES];
 static bool rssi_known;
-static int send_rc;
-
-static int op_send(void *o, const char *text, size_t len)
-{
-	(void)o;
-	if (send_rc != 0)
-		return send_rc;
-	cr_assert_lt(n_sent, MAX_SENT);
-	sent[n_sent++] = strndup(text, len);
-	return 0;
-}
 
 static void op_setup(void *o, const struct mc_setup *s)
 {
@@ -111,7 +94,7 @@ static struct mc_ccm_cfg cfg;
 static void make(unsigned n_ifaces, const struct mc_iface_opt *ifs)
 {
 	struct mc_ccm_ops ops = {
-		.send = op_send, .setup = op_setup, .path = op_path, .steer = op_steer,
+		.send = mct_ccm_send, .setup = op_setup, .path = op_path, .steer = op_steer,
 		.ul_pause = op_pause, .state = op_state, .counters = op_counters,
 		.signal = op_signal,
 	};
@@ -136,13 +119,12 @@ static void setup(void)
 		{ .name = "lte", .type = CP_CONN_LTE, .ifname = "ww0" },
 	};
 
-	n_sent = 0;
+	mct_ccm_init(MCT_MAX_SENT);
 	n_setup = n_path_ev = n_steer = n_pause = 0;
 	paused = false;
 	memset(ul_ok, 0, sizeof(ul_ok));
 	memset(ctr, 0, sizeof(ctr));
 	rssi_known = true;
-	send_rc = 0;
 	state_ev = MC_CCM_IDLE;
 	reason_ev[0] = '\0';
 	make(2, ifs);
@@ -150,47 +132,9 @@ static void setup(void)
 	mc_ccm_iface(ccm, 1, &ww_up, 0);
 }
 
-static void teardown(void)
-{
-	mc_ccm_destroy(ccm);
-	for (unsigned i = 0; i < n_sent; i++)
-		free(sent[i]);
-}
-
-TestSuite(ccm, .init = setup, .fini = teardown);
+TestSuite(ccm, .init = setup, .fini = mct_ccm_fini);
 
 /* ---- helpers -------------------------------------------------------------------- */
-
-static void rx(uint64_t now, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void rx(uint64_t now, const char *fmt, ...)
-{
-	char buf[8192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	mc_ccm_on_text(ccm, buf, strlen(buf), now);
-}
-
-static const struct cp_msg *sent_msg(unsigned i, enum cp_msg_type type)
-{
-	struct cp_msg_error err;
-
-	cr_assert_lt(i, n_sent, "message %u was not sent (%u sent)", i, n_sent);
-	cr_assert_eq(cp_msg_decode(sent[i], strlen(sent[i]), NULL, &msg, &err), 0,
-		     "sent message does not decode: %s: %s: %s", err.field, err.reason, sent[i]);
-	cr_assert_eq(msg.type, type, "sent %s, expected %s: %s", cp_msg_type_name(msg.type),
-		     cp_msg_type_name(type), sent[i]);
-	return &msg;
-}
-
-static const struct cp_msg *last(enum cp_msg_type type)
-{
-	cr_assert_gt(n_sent, 0, "nothing sent");
-	return sent_msg(n_sent - 1, type);
-}
 
 static int find_sent(unsigned from, enum cp_msg_type type)
 {
@@ -245,9 +189,9 @@ static const char *const setup_req =
 
 static void system_info(uint64_t now, uint32_t seq)
 {
-	rx(now, "{\"version\":\"1.0\",\"message_type\":\"mx_system_info\",\"sequence_num\":%u,"
-		"\"ncm_connections\":[{\"connection_id\":15,\"connection_type\":\"LTE\","
-		"\"ncm_end_point\":{\"ip_address\":\"192.0.2.1\",\"port\":8765}}]}", seq);
+	mct_ncm(now, "{\"version\":\"1.0\",\"message_type\":\"mx_system_info\",\"sequence_num\":%u,"
+		     "\"ncm_connections\":[{\"connection_id\":15,\"connection_type\":\"LTE\","
+		     "\"ncm_end_point\":{\"ip_address\":\"192.0.2.1\",\"port\":8765}}]}", seq);
 }
 
 /* Up to the capability request; returns its sequence number. */
@@ -256,16 +200,17 @@ static uint32_t to_caps(uint64_t now)
 	const struct cp_msg *m;
 
 	mc_ccm_on_open(ccm, now);
-	m = last(CP_MSG_DISCOVER);
+	m = mct_last(CP_MSG_DISCOVER);
 	system_info(now, m->sequence_num);
-	m = last(CP_MSG_CAPABILITY_REQ);
+	m = mct_last(CP_MSG_CAPABILITY_REQ);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_CAPS);
 	return m->sequence_num;
 }
 
 static void reconf_rsp(uint64_t now, uint32_t seq)
 {
-	rx(now, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_rsp\",\"sequence_num\":%u}", seq);
+	mct_ncm(now, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_rsp\","
+		     "\"sequence_num\":%u}", seq);
 }
 
 /* Answers every reconfiguration request sent at or after `from`. */
@@ -285,9 +230,9 @@ static void bring_up(uint64_t now)
 	uint32_t seq = to_caps(now);
 	unsigned mark;
 
-	rx(now, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
+	mct_ncm(now, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
 	mark = n_sent;
-	rx(now, setup_req, 1u);
+	mct_ncm(now, setup_req, 1u);
 	answer_reconfs(now, mark);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE, "state %s",
 		     mc_ccm_state_name(mc_ccm_state(ccm)));
@@ -302,12 +247,12 @@ Test(ccm, discover_then_capabilities_with_gma_and_the_interfaces)
 
 	cr_assert_eq(n_sent, 0, "nothing before the transport is open");
 	mc_ccm_on_open(ccm, 0);
-	m = last(CP_MSG_DISCOVER);
+	m = mct_last(CP_MSG_DISCOVER);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_DISCOVER);
 	seq = m->sequence_num;
 	cr_assert_geq(seq, 1);
 	system_info(5, seq);
-	m = last(CP_MSG_CAPABILITY_REQ);
+	m = mct_last(CP_MSG_CAPABILITY_REQ);
 	cr_assert_neq(m->sequence_num, seq, "a new exchange, a new sequence number");
 	cr_assert_not(m->has_unique_session_id, "a new session presents no ID");
 	const struct cp_capability *c = &m->u.capability_req;
@@ -337,8 +282,8 @@ Test(ccm, full_bring_up_reaches_active_with_ports_and_anchor)
 	unsigned mark;
 	int r0, r1;
 
-	rx(10, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
-	m = last(CP_MSG_CAPABILITY_ACK);
+	mct_ncm(10, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
+	m = mct_last(CP_MSG_CAPABILITY_ACK);
 	cr_assert_eq(m->sequence_num, seq, "the ACK belongs to the capability exchange");
 	cr_assert_eq(m->u.capability_ack.capability_ack, CP_CAP_ACK_ACCEPT);
 	cr_assert(m->has_unique_session_id);
@@ -350,7 +295,7 @@ Test(ccm, full_bring_up_reaches_active_with_ports_and_anchor)
 	cr_assert_eq(mc_ccm_conn_id(ccm, 1), 3, "LTE interface -> the NCM's LTE connection");
 
 	mark = n_sent;
-	rx(20, setup_req, 9u);
+	mct_ncm(20, setup_req, 9u);
 	cr_assert_eq(n_setup, 1);
 	cr_assert_eq(setup_ev.anchor_ip, 0x0A4D0002u);
 	cr_assert_eq(setup_ev.anchor_mask, 0xFFFFFF00u);
@@ -367,7 +312,7 @@ Test(ccm, full_bring_up_reaches_active_with_ports_and_anchor)
 	/* One setup per interface, with its address, MTU and node. */
 	r0 = find_sent(mark, CP_MSG_RECONF_REQ);
 	cr_assert_geq(r0, 0);
-	m = sent_msg((unsigned)r0, CP_MSG_RECONF_REQ);
+	m = mct_sent_msg((unsigned)r0, CP_MSG_RECONF_REQ);
 	cr_assert_eq(m->u.reconf_req.reconf_action, CP_RECONF_SETUP);
 	cr_assert_eq(m->u.reconf_req.connection_id, 0);
 	cr_assert_str_eq(m->u.reconf_req.ip_address, "192.0.2.10");
@@ -377,7 +322,7 @@ Test(ccm, full_bring_up_reaches_active_with_ports_and_anchor)
 	cr_assert_eq(m->unique_session_id.session_id, SID);
 	r1 = find_sent((unsigned)r0 + 1, CP_MSG_RECONF_REQ);
 	cr_assert_geq(r1, 0);
-	m = sent_msg((unsigned)r1, CP_MSG_RECONF_REQ);
+	m = mct_sent_msg((unsigned)r1, CP_MSG_RECONF_REQ);
 	cr_assert_eq(m->u.reconf_req.connection_id, 3);
 	cr_assert_str_eq(m->u.reconf_req.ip_address, "198.51.100.10");
 	cr_assert_eq(m->u.reconf_req.mtu_size, 1400);
@@ -385,7 +330,7 @@ Test(ccm, full_bring_up_reaches_active_with_ports_and_anchor)
 	cr_assert_eq(find_sent(mark, CP_MSG_UP_SETUP_CNF), -1, "no confirmation before the answers");
 
 	answer_reconfs(30, mark);
-	m = last(CP_MSG_UP_SETUP_CNF);
+	m = mct_last(CP_MSG_UP_SETUP_CNF);
 	cr_assert_eq(m->sequence_num, 9, "the confirmation answers the setup request");
 	cr_assert(m->u.up_setup_cnf.has_probe_param);
 	cr_assert_eq(m->u.up_setup_cnf.probe_param.probe_port, 9999);
@@ -414,12 +359,12 @@ Test(ccm, explicit_connection_ids_and_two_interfaces_of_one_type)
 	seq = to_caps(0);
 	cr_assert_eq(msg.u.capability_req.delivery_connections[2].connection_id, 7,
 		     "an explicit ID is offered as given");
-	rx(0, cap_rsp_fmt, seq, SID, 4u,
-	   "{\"connection_id\":1,\"connection_type\":\"Wi-Fi\"},"
-	   "{\"connection_id\":3,\"connection_type\":\"LTE\"},"
-	   "{\"connection_id\":2,\"connection_type\":\"wifi\"},"
-	   "{\"connection_id\":7,\"connection_type\":\"LTE\"}", "true");
-	last(CP_MSG_CAPABILITY_ACK);
+	mct_ncm(0, cap_rsp_fmt, seq, SID, 4u,
+		"{\"connection_id\":1,\"connection_type\":\"Wi-Fi\"},"
+		"{\"connection_id\":3,\"connection_type\":\"LTE\"},"
+		"{\"connection_id\":2,\"connection_type\":\"wifi\"},"
+		"{\"connection_id\":7,\"connection_type\":\"LTE\"}", "true");
+	mct_last(CP_MSG_CAPABILITY_ACK);
 	cr_assert_eq(msg.u.capability_ack.capability_ack, CP_CAP_ACK_ACCEPT);
 	cr_assert_eq(mc_ccm_conn_id(ccm, 0), 1, "first Wi-Fi interface, first Wi-Fi connection");
 	cr_assert_eq(mc_ccm_conn_id(ccm, 1), 2, "second Wi-Fi interface, second one");
@@ -436,8 +381,8 @@ Test(ccm, explicit_connection_id_the_ncm_lacks_is_refused_naming_the_flag)
 	mc_ccm_destroy(ccm);
 	make(1, ifs);
 	seq = to_caps(0);
-	rx(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
-	cr_assert_eq(last(CP_MSG_CAPABILITY_ACK)->u.capability_ack.capability_ack,
+	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
+	cr_assert_eq(mct_last(CP_MSG_CAPABILITY_ACK)->u.capability_ack.capability_ack,
 		     CP_CAP_ACK_REJECT);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_FAILED);
 	cr_assert_eq(state_ev, MC_CCM_FAILED);
@@ -456,8 +401,8 @@ Test(ccm, no_connection_of_the_type_is_refused)
 	mc_ccm_destroy(ccm);
 	make(2, ifs);
 	seq = to_caps(0);
-	rx(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
-	cr_assert_eq(last(CP_MSG_CAPABILITY_ACK)->u.capability_ack.capability_ack,
+	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
+	cr_assert_eq(mct_last(CP_MSG_CAPABILITY_ACK)->u.capability_ack.capability_ack,
 		     CP_CAP_ACK_REJECT);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_FAILED);
 	cr_assert(strstr(reason_ev, "5G_NR") != NULL && strstr(reason_ev, "nr0") != NULL, "%s",
@@ -468,8 +413,8 @@ Test(ccm, ncm_without_gma_gets_mx_reject)
 {
 	uint32_t seq = to_caps(0);
 
-	rx(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "false");
-	cr_assert_eq(last(CP_MSG_CAPABILITY_ACK)->u.capability_ack.capability_ack,
+	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "false");
+	cr_assert_eq(mct_last(CP_MSG_CAPABILITY_ACK)->u.capability_ack.capability_ack,
 		     CP_CAP_ACK_REJECT);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_FAILED);
 	cr_assert(strstr(reason_ev, "GMA") != NULL, "%s", reason_ev);
@@ -479,9 +424,9 @@ Test(ccm, session_refused_with_mx_error_fails_with_the_reason)
 {
 	uint32_t seq = to_caps(0);
 
-	rx(0, "{\"version\":\"1.0\",\"message_type\":\"mx_error\",\"sequence_num\":%u,"
-	      "\"error\":{\"message_type\":\"mx_capability_req\",\"field\":\"\","
-	      "\"reason\":\"no session available (max_sessions 1, anchor pool)\"}}", seq);
+	mct_ncm(0, "{\"version\":\"1.0\",\"message_type\":\"mx_error\",\"sequence_num\":%u,"
+		   "\"error\":{\"message_type\":\"mx_capability_req\",\"field\":\"\","
+		   "\"reason\":\"no session available (max_sessions 1, anchor pool)\"}}", seq);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_FAILED);
 	cr_assert(strstr(reason_ev, "max_sessions") != NULL, "%s", reason_ev);
 }
@@ -491,16 +436,18 @@ Test(ccm, setup_without_an_anchor_address_terminates_the_session)
 	uint32_t seq = to_caps(0);
 	const struct cp_msg *m;
 
-	rx(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
-	rx(0, "{\"version\":\"1.0\",\"message_type\":\"mx_up_setup_conf_req\",\"sequence_num\":4,"
-	      "\"num_anchor_connections\":1,\"anchor_connections\":[{\"connection_id\":15,"
-	      "\"connection_type\":\"LTE\",\"convergence_config\":[{\"convergence_method\":\"GMA\","
-	      "\"num_delivery_connections\":0,\"delivery_connections\":[]}]}]}");
-	m = last(CP_MSG_SESSION_TERMINATION_REQ);
+	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
+	mct_ncm(0, "{\"version\":\"1.0\",\"message_type\":\"mx_up_setup_conf_req\","
+		   "\"sequence_num\":4,"
+		   "\"num_anchor_connections\":1,\"anchor_connections\":[{\"connection_id\":15,"
+		   "\"connection_type\":\"LTE\","
+		   "\"convergence_config\":[{\"convergence_method\":\"GMA\","
+		   "\"num_delivery_connections\":0,\"delivery_connections\":[]}]}]}");
+	m = mct_last(CP_MSG_SESSION_TERMINATION_REQ);
 	cr_assert_eq(m->u.session_termination_req.reason, CP_TERM_INTERNAL_ERROR);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_TERMINATING);
-	rx(0, "{\"version\":\"1.0\",\"message_type\":\"mx_session_termination_rsp\","
-	      "\"sequence_num\":%u," USID "}", m->sequence_num, SID);
+	mct_ncm(0, "{\"version\":\"1.0\",\"message_type\":\"mx_session_termination_rsp\","
+		   "\"sequence_num\":%u," USID "}", m->sequence_num, SID);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_FAILED);
 	cr_assert(strstr(reason_ev, "vnic_info") != NULL, "%s", reason_ev);
 }
@@ -509,8 +456,8 @@ Test(ccm, lost_capability_ack_is_sent_again)
 {
 	uint32_t seq = to_caps(0);
 
-	rx(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
-	rx(1000, cap_rsp_fmt, seq, SID, 2u, two_conns, "true"); /* the NCM retransmits */
+	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
+	mct_ncm(1000, cap_rsp_fmt, seq, SID, 2u, two_conns, "true"); /* the NCM retransmits */
 	cr_assert_eq(count_sent(0, CP_MSG_CAPABILITY_ACK), 2);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_SETUP_WAIT);
 }
@@ -519,12 +466,12 @@ Test(ccm, no_setup_after_accept_fails)
 {
 	uint32_t seq = to_caps(0);
 
-	rx(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
+	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
 	mc_ccm_tick(ccm, 2999);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_SETUP_WAIT);
 	mc_ccm_tick(ccm, 3000); /* timeout * (retries + 1) */
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_TERMINATING);
-	last(CP_MSG_SESSION_TERMINATION_REQ);
+	mct_last(CP_MSG_SESSION_TERMINATION_REQ);
 }
 
 /* ---- retransmission -------------------------------------------------------------- */
@@ -559,7 +506,7 @@ Test(ccm, answer_stops_retransmission)
 {
 	uint32_t seq = to_caps(0);
 
-	rx(500, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
+	mct_ncm(500, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
 	mc_ccm_tick(ccm, 1500);
 	cr_assert_eq(count_sent(0, CP_MSG_CAPABILITY_REQ), 1);
 	cr_assert_eq(count_sent(0, CP_MSG_DISCOVER), 1);
@@ -571,17 +518,17 @@ Test(ccm, reconfiguration_answered_by_sequence_number)
 	unsigned mark;
 	int r;
 
-	rx(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
+	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
 	mark = n_sent;
-	rx(0, setup_req, 1u);
+	mct_ncm(0, setup_req, 1u);
 	/* Answer only the LTE one: still waiting for the Wi-Fi answer. */
 	r = find_sent(mark, CP_MSG_RECONF_REQ);
 	r = find_sent((unsigned)r + 1, CP_MSG_RECONF_REQ);
-	reconf_rsp(0, sent_msg((unsigned)r, CP_MSG_RECONF_REQ)->sequence_num);
+	reconf_rsp(0, mct_sent_msg((unsigned)r, CP_MSG_RECONF_REQ)->sequence_num);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_RECONF);
 	mc_ccm_tick(ccm, 1000);
 	cr_assert_eq(count_sent(mark, CP_MSG_RECONF_REQ), 3, "only the unanswered one again");
-	reconf_rsp(1000, sent_msg(n_sent - 1, CP_MSG_RECONF_REQ)->sequence_num);
+	reconf_rsp(1000, mct_sent_msg(n_sent - 1, CP_MSG_RECONF_REQ)->sequence_num);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE);
 }
 
@@ -591,16 +538,16 @@ Test(ccm, refused_reconfiguration_leaves_the_interface_out)
 	unsigned mark;
 	int r;
 
-	rx(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
+	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
 	mark = n_sent;
-	rx(0, setup_req, 1u);
+	mct_ncm(0, setup_req, 1u);
 	r = find_sent(mark, CP_MSG_RECONF_REQ);
-	rx(0, "{\"version\":\"1.0\",\"message_type\":\"mx_error\",\"sequence_num\":%u,"
-	      "\"error\":{\"message_type\":\"mx_reconf_req\",\"field\":\"mtu_size\","
-	      "\"reason\":\"1500 is outside 576..1400\"}}",
-	   sent_msg((unsigned)r, CP_MSG_RECONF_REQ)->sequence_num);
+	mct_ncm(0, "{\"version\":\"1.0\",\"message_type\":\"mx_error\",\"sequence_num\":%u,"
+		   "\"error\":{\"message_type\":\"mx_reconf_req\",\"field\":\"mtu_size\","
+		   "\"reason\":\"1500 is outside 576..1400\"}}",
+		mct_sent_msg((unsigned)r, CP_MSG_RECONF_REQ)->sequence_num);
 	r = find_sent((unsigned)r + 1, CP_MSG_RECONF_REQ);
-	reconf_rsp(0, sent_msg((unsigned)r, CP_MSG_RECONF_REQ)->sequence_num);
+	reconf_rsp(0, mct_sent_msg((unsigned)r, CP_MSG_RECONF_REQ)->sequence_num);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE, "the session goes on");
 	cr_assert_not(ul_ok[0], "the refused interface carries nothing");
 	cr_assert(ul_ok[1]);
@@ -614,13 +561,16 @@ Test(ccm, traffic_steering_applied_and_answered)
 	const struct cp_msg *m;
 
 	bring_up(0);
-	rx(10, "{\"version\":\"1.0\",\"message_type\":\"mx_traffic_steering_req\",\"sequence_num\":31,"
-	       "\"connection_id\":15,\"downlink_delivery\":[{\"connection_id\":0},{\"connection_id\":3}],"
-	       "\"default_uplink_delivery\":3,\"uplink_delivery\":[{\"ul_tft\":{"
-	       "\"remote_addr_mask\":\"203.0.113.0/24\",\"protocol_type\":17,"
-	       "\"remote_port_range\":{\"start\":5060,\"end\":5061}},"
-	       "\"conn_list\":[{\"connection_id\":0}]}],"
-	       "\"feature_active\":[{\"feature_name\":\"lossless_switching\",\"active\":true}]}");
+	mct_ncm(10, "{\"version\":\"1.0\",\"message_type\":\"mx_traffic_steering_req\","
+		    "\"sequence_num\":31,"
+		    "\"connection_id\":15,\"downlink_delivery\":[{\"connection_id\":0},"
+		    "{\"connection_id\":3}],"
+		    "\"default_uplink_delivery\":3,\"uplink_delivery\":[{\"ul_tft\":{"
+		    "\"remote_addr_mask\":\"203.0.113.0/24\",\"protocol_type\":17,"
+		    "\"remote_port_range\":{\"start\":5060,\"end\":5061}},"
+		    "\"conn_list\":[{\"connection_id\":0}]}],"
+		    "\"feature_active\":[{\"feature_name\":\"lossless_switching\","
+		    "\"active\":true}]}");
 	cr_assert_eq(n_steer, 1);
 	cr_assert(steer_ev.has_default);
 	cr_assert_eq(steer_ev.default_conn, 3);
@@ -632,7 +582,7 @@ Test(ccm, traffic_steering_applied_and_answered)
 	cr_assert_eq(steer_ev.n_conns[0], 1);
 	cr_assert_eq(steer_ev.conns[0][0], 0);
 	cr_assert_eq(steer_ev.n_dl, 2);
-	m = last(CP_MSG_TRAFFIC_STEERING_RSP);
+	m = mct_last(CP_MSG_TRAFFIC_STEERING_RSP);
 	cr_assert_eq(m->sequence_num, 31);
 	cr_assert_eq(m->unique_session_id.session_id, SID);
 	cr_assert_eq(m->u.traffic_steering_rsp.n_feature_active, 1);
@@ -646,9 +596,10 @@ Test(ccm, keep_alive_request_answered_and_sent_when_idle)
 	uint32_t ka;
 
 	bring_up(0);
-	rx(100, "{\"version\":\"1.0\",\"message_type\":\"mx_keep_alive_req\",\"sequence_num\":44,"
-		USID ",\"keep_alive_reason\":\"Timeout\"}", SID);
-	m = last(CP_MSG_KEEP_ALIVE_RSP);
+	mct_ncm(100, "{\"version\":\"1.0\",\"message_type\":\"mx_keep_alive_req\","
+		     "\"sequence_num\":44,"
+		     USID ",\"keep_alive_reason\":\"Timeout\"}", SID);
+	m = mct_last(CP_MSG_KEEP_ALIVE_RSP);
 	cr_assert_eq(m->sequence_num, 44);
 	cr_assert_eq(m->unique_session_id.session_id, SID);
 
@@ -657,14 +608,15 @@ Test(ccm, keep_alive_request_answered_and_sent_when_idle)
 	cr_assert_eq(find_sent(0, CP_MSG_KEEP_ALIVE_REQ), -1);
 	cr_assert_leq(mc_ccm_next_deadline(ccm), 10100);
 	mc_ccm_tick(ccm, 10100);
-	m = last(CP_MSG_KEEP_ALIVE_REQ);
+	m = mct_last(CP_MSG_KEEP_ALIVE_REQ);
 	cr_assert_eq(m->u.keep_alive_req.keep_alive_reason, CP_KEEP_ALIVE_TIMEOUT);
 	ka = m->sequence_num;
 	cr_assert_eq(mc_ccm_next_deadline(ccm), 11100,
 		     "while it is on its way: its retransmission, not the idle timer (no spin)");
 	cr_assert_not(paused, "a Timeout keep-alive does not pause the uplink");
-	rx(10200, "{\"version\":\"1.0\",\"message_type\":\"mx_keep_alive_rsp\",\"sequence_num\":%u,"
-		  USID "}", ka, SID);
+	mct_ncm(10200, "{\"version\":\"1.0\",\"message_type\":\"mx_keep_alive_rsp\","
+		       "\"sequence_num\":%u,"
+		       USID "}", ka, SID);
 	mc_ccm_tick(ccm, 14000);
 	cr_assert_eq(count_sent(0, CP_MSG_KEEP_ALIVE_REQ), 1, "answered: not retransmitted");
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE);
@@ -674,7 +626,7 @@ Test(ccm, unanswered_keep_alives_mean_the_ncm_is_gone)
 {
 	bring_up(0);
 	mc_ccm_tick(ccm, 10000);
-	last(CP_MSG_KEEP_ALIVE_REQ);
+	mct_last(CP_MSG_KEEP_ALIVE_REQ);
 	mc_ccm_tick(ccm, 11000);
 	mc_ccm_tick(ccm, 12000);
 	cr_assert_eq(count_sent(0, CP_MSG_KEEP_ALIVE_REQ), 3);
@@ -690,24 +642,25 @@ Test(ccm, measurement_reports_from_the_counters)
 	const struct cp_meas_report *r;
 
 	bring_up(0);
-	rx(1000, "{\"version\":\"1.0\",\"message_type\":\"mx_measurement_conf\",\"sequence_num\":12,"
-		 "\"measurement_configuration\":["
-		 "{\"connection_id\":0,\"connection_type\":\"Wi-Fi\",\"meas_rep_conf\":["
-		 "{\"meas_rep_param\":\"DL_TPUT\",\"meas_period_ms\":1000},"
-		 "{\"meas_rep_param\":\"UL_TPUT\",\"meas_period_ms\":1000},"
-		 "{\"meas_rep_param\":\"WLAN_RSSI\",\"meas_period_ms\":1000}]},"
-		 "{\"connection_id\":3,\"connection_type\":\"LTE\",\"meas_rep_conf\":["
-		 "{\"meas_rep_param\":\"DL_TPUT\",\"meas_period_ms\":500},"
-		 "{\"meas_rep_param\":\"LTE_RSRP\",\"meas_period_ms\":500}]},"
-		 "{\"connection_id\":9,\"connection_type\":\"LTE\",\"meas_rep_conf\":["
-		 "{\"meas_rep_param\":\"DL_TPUT\"}]}]}");
+	mct_ncm(1000, "{\"version\":\"1.0\",\"message_type\":\"mx_measurement_conf\","
+		      "\"sequence_num\":12,"
+		      "\"measurement_configuration\":["
+		      "{\"connection_id\":0,\"connection_type\":\"Wi-Fi\",\"meas_rep_conf\":["
+		      "{\"meas_rep_param\":\"DL_TPUT\",\"meas_period_ms\":1000},"
+		      "{\"meas_rep_param\":\"UL_TPUT\",\"meas_period_ms\":1000},"
+		      "{\"meas_rep_param\":\"WLAN_RSSI\",\"meas_period_ms\":1000}]},"
+		      "{\"connection_id\":3,\"connection_type\":\"LTE\",\"meas_rep_conf\":["
+		      "{\"meas_rep_param\":\"DL_TPUT\",\"meas_period_ms\":500},"
+		      "{\"meas_rep_param\":\"LTE_RSRP\",\"meas_period_ms\":500}]},"
+		      "{\"connection_id\":9,\"connection_type\":\"LTE\",\"meas_rep_conf\":["
+		      "{\"meas_rep_param\":\"DL_TPUT\"}]}]}");
 	cr_assert_eq(find_sent(0, CP_MSG_MEASUREMENT_REPORT), -1, "nothing at once");
 	/* 1 Mbit/s down and 0.5 Mbit/s up on Wi-Fi, 2 Mbit/s down on LTE. */
 	ctr[0].rx_bytes = 125000;
 	ctr[0].tx_bytes = 62500;
 	ctr[1].rx_bytes = 125000;
 	mc_ccm_tick(ccm, 1500);
-	m = last(CP_MSG_MEASUREMENT_REPORT);
+	m = mct_last(CP_MSG_MEASUREMENT_REPORT);
 	cr_assert_eq(m->unique_session_id.session_id, SID);
 	cr_assert_eq(m->u.measurement_report.n_measurement_reports, 1, "LTE's period first");
 	r = &m->u.measurement_report.measurement_reports[0];
@@ -718,7 +671,7 @@ Test(ccm, measurement_reports_from_the_counters)
 	cr_assert_float_eq(r->measurements[0].measurement_value, 2.0, 1e-9);
 
 	mc_ccm_tick(ccm, 2000);
-	m = last(CP_MSG_MEASUREMENT_REPORT);
+	m = mct_last(CP_MSG_MEASUREMENT_REPORT);
 	cr_assert_eq(m->u.measurement_report.n_measurement_reports, 2, "both due: one message");
 	r = &m->u.measurement_report.measurement_reports[0];
 	cr_assert_eq(r->connection_id, 0);
@@ -743,12 +696,13 @@ Test(ccm, path_estimation_results_from_what_was_measured)
 	bring_up(0);
 	ctr[1].probes_rx = 10;
 	ctr[1].rx_bytes = 1000;
-	rx(100, "{\"version\":\"1.0\",\"message_type\":\"mx_path_est_req\",\"sequence_num\":13,"
-		"\"connection_id\":3,\"init_probe_test_duration_ms\":200,"
-		"\"init_probe_test_rate_Mbps\":1,\"init_probe_size_bytes\":100,"
-		"\"init_probe_ack_req\":\"no\",\"active_probe_freq_ms\":1000,"
-		"\"active_probe_size_bytes\":100,\"active_probe_duration_sec\":10,"
-		"\"active_probe_ack_req\":\"no\"}");
+	mct_ncm(100, "{\"version\":\"1.0\",\"message_type\":\"mx_path_est_req\","
+		     "\"sequence_num\":13,"
+		     "\"connection_id\":3,\"init_probe_test_duration_ms\":200,"
+		     "\"init_probe_test_rate_Mbps\":1,\"init_probe_size_bytes\":100,"
+		     "\"init_probe_ack_req\":\"no\",\"active_probe_freq_ms\":1000,"
+		     "\"active_probe_size_bytes\":100,\"active_probe_duration_sec\":10,"
+		     "\"active_probe_ack_req\":\"no\"}");
 	cr_assert_eq(find_sent(0, CP_MSG_PATH_EST_RESULTS), -1);
 	/* 3 probes, 1 lost; 25000 bytes in 200 ms = 1 Mbit/s. */
 	ctr[1].probes_rx = 13;
@@ -757,7 +711,7 @@ Test(ccm, path_estimation_results_from_what_was_measured)
 	mc_ccm_tick(ccm, 299);
 	cr_assert_eq(find_sent(0, CP_MSG_PATH_EST_RESULTS), -1);
 	mc_ccm_tick(ccm, 300);
-	m = last(CP_MSG_PATH_EST_RESULTS);
+	m = mct_last(CP_MSG_PATH_EST_RESULTS);
 	cr_assert_eq(m->unique_session_id.session_id, SID);
 	cr_assert_eq(m->u.path_est_results.connection_id, 3);
 	cr_assert(m->u.path_est_results.has_init_probe_results);
@@ -769,7 +723,7 @@ Test(ccm, path_estimation_results_from_what_was_measured)
 	mc_ccm_tick(ccm, 10299);
 	cr_assert_eq(count_sent(0, CP_MSG_PATH_EST_RESULTS), 1);
 	mc_ccm_tick(ccm, 10300);
-	m = last(CP_MSG_PATH_EST_RESULTS);
+	m = mct_last(CP_MSG_PATH_EST_RESULTS);
 	cr_assert(m->u.path_est_results.has_active_probe_results);
 	cr_assert_float_eq(m->u.path_est_results.active_probe_results
 				   .avg_tput_last_probe_duration_Mbps, 10.0, 1e-9);
@@ -781,8 +735,9 @@ Test(ccm, ssid_indication_is_noted_without_answer)
 
 	bring_up(0);
 	before = n_sent;
-	rx(10, "{\"version\":\"1.0\",\"message_type\":\"mx_ssid_indication\",\"sequence_num\":14,"
-	       "\"ssid_list\":[{\"ssid_type\":\"ssid\",\"ssid_id\":\"operator-wifi\"}]}");
+	mct_ncm(10, "{\"version\":\"1.0\",\"message_type\":\"mx_ssid_indication\","
+		    "\"sequence_num\":14,"
+		    "\"ssid_list\":[{\"ssid_type\":\"ssid\",\"ssid_id\":\"operator-wifi\"}]}");
 	cr_assert_eq(n_sent, before, "an indication has no answer");
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE);
 }
@@ -790,7 +745,7 @@ Test(ccm, ssid_indication_is_noted_without_answer)
 Test(ccm, retransmitted_setup_request_gets_the_confirmation_again)
 {
 	bring_up(0);
-	rx(10, setup_req, 1u);
+	mct_ncm(10, setup_req, 1u);
 	cr_assert_eq(count_sent(0, CP_MSG_UP_SETUP_CNF), 2);
 	cr_assert_eq(n_setup, 1, "the data path is not set up twice");
 }
@@ -802,13 +757,15 @@ Test(ccm, bad_text_and_other_sessions_are_ignored)
 
 	bring_up(0);
 	before = n_sent;
-	rx(10, "{not json");
-	rx(10, "{\"version\":\"1.0\",\"message_type\":\"mx_keep_alive_req\",\"sequence_num\":44,"
-	       USID ",\"keep_alive_reason\":\"Timeout\"}", SID + 1);
-	rx(10, "{\"version\":\"1.0\",\"message_type\":\"mx_capability_req\",\"sequence_num\":3,"
-	       "\"feature_active\":[],\"num_anchor_connections\":0,\"anchor_connections\":[],"
-	       "\"num_delivery_connections\":0,\"delivery_connections\":[],"
-	       "\"convergence_methods\":[],\"adaptation_methods\":[]}");
+	mct_ncm(10, "{not json");
+	mct_ncm(10, "{\"version\":\"1.0\",\"message_type\":\"mx_keep_alive_req\","
+		    "\"sequence_num\":44,"
+		    USID ",\"keep_alive_reason\":\"Timeout\"}", SID + 1);
+	mct_ncm(10, "{\"version\":\"1.0\",\"message_type\":\"mx_capability_req\","
+		    "\"sequence_num\":3,"
+		    "\"feature_active\":[],\"num_anchor_connections\":0,\"anchor_connections\":[],"
+		    "\"num_delivery_connections\":0,\"delivery_connections\":[],"
+		    "\"convergence_methods\":[],\"adaptation_methods\":[]}");
 	cr_assert_eq(n_sent, before);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE);
 	mc_ccm_stats(ccm, &st);
@@ -823,9 +780,9 @@ Test(ccm, termination_by_the_ncm_is_answered_and_ends_cleanly)
 	const struct cp_msg *m;
 
 	bring_up(0);
-	rx(10, "{\"version\":\"1.0\",\"message_type\":\"mx_session_termination_req\","
-	       "\"sequence_num\":50," USID ",\"reason\":\"MX_NORMAL_RELEASE\"}", SID);
-	m = last(CP_MSG_SESSION_TERMINATION_RSP);
+	mct_ncm(10, "{\"version\":\"1.0\",\"message_type\":\"mx_session_termination_req\","
+		    "\"sequence_num\":50," USID ",\"reason\":\"MX_NORMAL_RELEASE\"}", SID);
+	m = mct_last(CP_MSG_SESSION_TERMINATION_RSP);
 	cr_assert_eq(m->sequence_num, 50);
 	cr_assert_eq(m->unique_session_id.session_id, SID);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_DONE);
@@ -840,13 +797,13 @@ Test(ccm, termination_by_the_user_waits_for_the_answer)
 
 	bring_up(0);
 	mc_ccm_terminate(ccm, 100);
-	m = last(CP_MSG_SESSION_TERMINATION_REQ);
+	m = mct_last(CP_MSG_SESSION_TERMINATION_REQ);
 	cr_assert_eq(m->u.session_termination_req.reason, CP_TERM_MX_NORMAL_RELEASE);
 	cr_assert_eq(m->unique_session_id.session_id, SID);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_TERMINATING);
 	cr_assert_not(mc_ccm_finished(ccm));
-	rx(150, "{\"version\":\"1.0\",\"message_type\":\"mx_session_termination_rsp\","
-		"\"sequence_num\":%u," USID "}", m->sequence_num, SID);
+	mct_ncm(150, "{\"version\":\"1.0\",\"message_type\":\"mx_session_termination_rsp\","
+		     "\"sequence_num\":%u," USID "}", m->sequence_num, SID);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_DONE);
 }
 
@@ -885,7 +842,7 @@ Test(ccm, interface_down_is_released_and_back_is_a_handover)
 	down.up = false;
 	mark = n_sent;
 	mc_ccm_iface(ccm, 1, &down, 100);
-	m = last(CP_MSG_RECONF_REQ);
+	m = mct_last(CP_MSG_RECONF_REQ);
 	cr_assert_eq(m->u.reconf_req.reconf_action, CP_RECONF_RELEASE);
 	cr_assert_eq(m->u.reconf_req.connection_id, 3);
 	cr_assert_not(ul_ok[1], "not used uplink from the moment it is gone");
@@ -897,11 +854,11 @@ Test(ccm, interface_down_is_released_and_back_is_a_handover)
 	mark = n_sent;
 	back.ipv4 = 0xC633640Bu; /* a new address too */
 	mc_ccm_iface(ccm, 1, &back, 200);
-	m = sent_msg((unsigned)find_sent(mark, CP_MSG_RECONF_REQ), CP_MSG_RECONF_REQ);
+	m = mct_sent_msg((unsigned)find_sent(mark, CP_MSG_RECONF_REQ), CP_MSG_RECONF_REQ);
 	cr_assert_eq(m->u.reconf_req.reconf_action, CP_RECONF_SETUP);
 	cr_assert_str_eq(m->u.reconf_req.ip_address, "198.51.100.11");
 	rseq = m->sequence_num;
-	m = last(CP_MSG_KEEP_ALIVE_REQ);
+	m = mct_last(CP_MSG_KEEP_ALIVE_REQ);
 	cr_assert_eq(m->u.keep_alive_req.keep_alive_reason, CP_KEEP_ALIVE_HANDOVER);
 	cr_assert(m->u.keep_alive_req.has_connection_id);
 	cr_assert_eq(m->u.keep_alive_req.connection_id, 3);
@@ -912,8 +869,9 @@ Test(ccm, interface_down_is_released_and_back_is_a_handover)
 	reconf_rsp(210, rseq);
 	cr_assert(ul_ok[1]);
 	cr_assert(paused);
-	rx(220, "{\"version\":\"1.0\",\"message_type\":\"mx_keep_alive_rsp\",\"sequence_num\":%u,"
-		USID "}", kseq, SID);
+	mct_ncm(220, "{\"version\":\"1.0\",\"message_type\":\"mx_keep_alive_rsp\","
+		     "\"sequence_num\":%u,"
+		     USID "}", kseq, SID);
 	cr_assert_not(paused);
 	cr_assert_eq(n_pause, 2);
 }
@@ -929,10 +887,10 @@ Test(ccm, address_change_is_an_update_and_a_handover)
 	moved.ipv4 = 0xC0000214u;
 	snprintf(moved.node_id, sizeof(moved.node_id), "aa:bb:cc:dd:ee:02");
 	mc_ccm_iface(ccm, 0, &moved, 100);
-	m = sent_msg((unsigned)find_sent(mark, CP_MSG_RECONF_REQ), CP_MSG_RECONF_REQ);
+	m = mct_sent_msg((unsigned)find_sent(mark, CP_MSG_RECONF_REQ), CP_MSG_RECONF_REQ);
 	cr_assert_eq(m->u.reconf_req.reconf_action, CP_RECONF_UPDATE);
 	cr_assert_str_eq(m->u.reconf_req.ip_address, "192.0.2.20");
-	m = last(CP_MSG_KEEP_ALIVE_REQ);
+	m = mct_last(CP_MSG_KEEP_ALIVE_REQ);
 	cr_assert_eq(m->u.keep_alive_req.keep_alive_reason, CP_KEEP_ALIVE_HANDOVER);
 	cr_assert_str_eq(m->u.keep_alive_req.delivery_node_id, "aa:bb:cc:dd:ee:02",
 			 "the new AP's BSSID");
@@ -949,7 +907,7 @@ Test(ccm, mtu_change_is_an_update_without_handover)
 	mark = n_sent;
 	smaller.mtu = 1280;
 	mc_ccm_iface(ccm, 1, &smaller, 100);
-	m = last(CP_MSG_RECONF_REQ);
+	m = mct_last(CP_MSG_RECONF_REQ);
 	cr_assert_eq(m->u.reconf_req.reconf_action, CP_RECONF_UPDATE);
 	cr_assert_eq(m->u.reconf_req.mtu_size, 1280);
 	cr_assert_eq(find_sent(mark, CP_MSG_KEEP_ALIVE_REQ), -1);
@@ -966,18 +924,18 @@ Test(ccm, interface_down_at_setup_is_set_up_when_it_comes)
 	down.up = false;
 	mc_ccm_iface(ccm, 1, &down, 0);
 	seq = to_caps(0);
-	rx(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
+	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
 	mark = n_sent;
-	rx(0, setup_req, 1u);
+	mct_ncm(0, setup_req, 1u);
 	cr_assert_eq(count_sent(mark, CP_MSG_RECONF_REQ), 1, "only the interface that is up");
 	answer_reconfs(0, mark);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE);
-	last(CP_MSG_UP_SETUP_CNF);
+	mct_last(CP_MSG_UP_SETUP_CNF);
 	cr_assert_eq(msg.u.up_setup_cnf.n_client_params, 2, "every port is announced");
 	cr_assert_not(ul_ok[1]);
 	mark = n_sent;
 	mc_ccm_iface(ccm, 1, &ww_up, 50);
-	cr_assert_eq(sent_msg((unsigned)find_sent(mark, CP_MSG_RECONF_REQ), CP_MSG_RECONF_REQ)
+	cr_assert_eq(mct_sent_msg((unsigned)find_sent(mark, CP_MSG_RECONF_REQ), CP_MSG_RECONF_REQ)
 			     ->u.reconf_req.reconf_action, CP_RECONF_SETUP);
 	answer_reconfs(60, mark);
 	cr_assert(ul_ok[1]);
@@ -989,7 +947,7 @@ Test(ccm, new_port_is_confirmed_again)
 
 	bring_up(0);
 	mc_ccm_set_port(ccm, 1, 6001, 10);
-	m = last(CP_MSG_UP_SETUP_CNF);
+	m = mct_last(CP_MSG_UP_SETUP_CNF);
 	cr_assert_eq(m->u.up_setup_cnf.client_params[1].adapt_param.udp_adapt_port, 6001);
 }
 
@@ -1009,15 +967,15 @@ Test(ccm, transport_loss_resumes_the_session)
 	mc_ccm_iface(ccm, 1, &down, 150); /* changes while detached */
 	mark = n_sent;
 	mc_ccm_on_open(ccm, 200);
-	m = last(CP_MSG_CAPABILITY_REQ);
+	m = mct_last(CP_MSG_CAPABILITY_REQ);
 	cr_assert(m->has_unique_session_id, "the session is presented");
 	cr_assert_eq(m->unique_session_id.session_id, SID);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_RESUMING);
-	rx(210, cap_rsp_fmt, m->sequence_num, SID, 2u, two_conns, "true");
+	mct_ncm(210, cap_rsp_fmt, m->sequence_num, SID, 2u, two_conns, "true");
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE);
 	cr_assert_eq(find_sent(mark, CP_MSG_CAPABILITY_ACK), -1,
 		     "a resumed session is not acknowledged again");
-	m = last(CP_MSG_RECONF_REQ);
+	m = mct_last(CP_MSG_RECONF_REQ);
 	cr_assert_eq(m->u.reconf_req.reconf_action, CP_RECONF_RELEASE,
 		     "what changed meanwhile is told");
 	cr_assert_eq(m->u.reconf_req.connection_id, 3);
@@ -1030,11 +988,12 @@ Test(ccm, resumption_refused_starts_a_new_session)
 	bring_up(0);
 	mc_ccm_on_close(ccm, 100);
 	mc_ccm_on_open(ccm, 200);
-	m = last(CP_MSG_CAPABILITY_REQ);
-	rx(210, "{\"version\":\"1.0\",\"message_type\":\"mx_error\",\"sequence_num\":%u,"
-		"\"error\":{\"message_type\":\"mx_capability_req\",\"field\":\"unique_session_id\","
-		"\"reason\":\"unknown session 777 of NCM 42\"}}", m->sequence_num);
-	last(CP_MSG_DISCOVER);
+	m = mct_last(CP_MSG_CAPABILITY_REQ);
+	mct_ncm(210, "{\"version\":\"1.0\",\"message_type\":\"mx_error\",\"sequence_num\":%u,"
+		     "\"error\":{\"message_type\":\"mx_capability_req\","
+		     "\"field\":\"unique_session_id\","
+		     "\"reason\":\"unknown session 777 of NCM 42\"}}", m->sequence_num);
+	mct_last(CP_MSG_DISCOVER);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_DISCOVER);
 	cr_assert_eq(mc_ccm_session_id(ccm), 0);
 	cr_assert_not(ul_ok[0] || ul_ok[1]);
@@ -1044,12 +1003,12 @@ Test(ccm, transport_loss_during_bring_up_starts_over)
 {
 	uint32_t seq = to_caps(0);
 
-	rx(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
+	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
 	mc_ccm_on_close(ccm, 10);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_IDLE);
 	mc_ccm_tick(ccm, 5000);
 	mc_ccm_on_open(ccm, 6000);
-	last(CP_MSG_DISCOVER);
+	mct_last(CP_MSG_DISCOVER);
 	cr_assert_eq(mc_ccm_session_id(ccm), 0);
 }
 

@@ -15,7 +15,6 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +26,10 @@
 #include "mc_ccm.h"
 #include "mc_esp.h"
 #include "mc_madp.h"
+#include "mc_test_ccm.h"
+#include "mc_test_madp.h"
 #include "mx_ctrl.h"
 
-#define MAX_CAP 256u
-#define ANCHOR 0x0A4D0002u /* 10.77.0.2 */
-#define CTRL_IP 0x0A4D0001u
-#define FAR 0xCB007105u
 #define NCM_ID 42u
 #define SID 777u
 #define GRACE_MS 5000u
@@ -41,15 +38,6 @@
 static const char secret_a[] = "q3Vx0pT9bKf2LmN8sR4wYc6ZaD1eH7jU5oIiGtQvXyE";
 static const char secret_b[] = "Zz9-_Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8Nn7M";
 
-struct cap {
-	unsigned path;
-	size_t len;
-	uint8_t b[4096];
-};
-
-static struct cap *tx, *dl;
-static unsigned n_tx, n_dl;
-static struct mc_madp *m;
 static IMB_MGR *gw_mgr; /* the gateway's: not the client's */
 
 /* The gateway's two SAs of one connection. */
@@ -60,58 +48,15 @@ struct gw {
 
 static struct gw *gw_a, *gw_b;
 
-static int io_send(void *o, unsigned path, const uint8_t *pdu, size_t len)
-{
-	(void)o;
-	cr_assert_lt(n_tx, MAX_CAP);
-	cr_assert_leq(len, sizeof(tx[0].b));
-	tx[n_tx].path = path;
-	tx[n_tx].len = len;
-	memcpy(tx[n_tx].b, pdu, len);
-	n_tx++;
-	return 0;
-}
-
-static void io_deliver(void *o, const uint8_t *sdu, size_t len)
-{
-	(void)o;
-	cr_assert_lt(n_dl, MAX_CAP);
-	dl[n_dl].len = len;
-	memcpy(dl[n_dl].b, sdu, len);
-	n_dl++;
-}
-
 static void make(enum gma_method method, enum esp_suite suite, bool esn)
 {
-	struct mc_madp_cfg cfg = {
-		.method = method,
-		.mx_dialect = MX_DIALECT_RFC8743,
-		.mx_port = 9999,
-		.reorder_window = 64,
-		.reorder_timeout_ms = 100,
-		.deliver_late = true,
-		.reasm = { .max_bytes = 65536, .timeout_ms = 100, .slots = 4 },
-		.n_bufs = 64,
-		.buf_size = 2048,
-		.n_paths = 2,
-		.esp_suite = suite,
-		.esp_esn = esn,
-		.esp_replay_window = 64,
-		.esp_rekey_grace_ms = GRACE_MS,
-	};
-	struct mc_madp_io io = { .send = io_send, .deliver = io_deliver };
+	struct mc_madp_cfg cfg = mct_madp_cfg(method);
 
-	if (m != NULL)
-		mc_madp_destroy(m);
-	m = mc_madp_create(&cfg, &io);
-	cr_assert_not_null(m);
-	mc_madp_set_anchor(m, ANCHOR, 15);
-	for (unsigned p = 0; p < 2; p++) {
-		struct mc_path_cfg pc = { .conn_id = (uint8_t)(p == 0 ? 0 : 3), .connected = true,
-					  .up = true, .ul_ok = true, .mtu = 1500 };
-
-		mc_madp_set_path(m, p, &pc);
-	}
+	cfg.esp_suite = suite;
+	cfg.esp_esn = esn;
+	cfg.esp_replay_window = 64;
+	cfg.esp_rekey_grace_ms = GRACE_MS;
+	mct_madp_make(&cfg);
 }
 
 static void gw_derive(struct gw *g, const char *secret, uint32_t sid, uint8_t conn,
@@ -143,13 +88,10 @@ static int set_keys(unsigned path, const char *secret, uint8_t conn, uint64_t no
 
 static void setup(void)
 {
-	tx = calloc(MAX_CAP, sizeof(*tx));
-	dl = calloc(MAX_CAP, sizeof(*dl));
+	mct_madp_init(256);
 	gw_a = aligned_alloc(64, sizeof(struct gw));
 	gw_b = aligned_alloc(64, sizeof(struct gw));
-	cr_assert(tx != NULL && dl != NULL && gw_a != NULL && gw_b != NULL);
-	n_tx = n_dl = 0;
-	m = NULL;
+	cr_assert(gw_a != NULL && gw_b != NULL);
 	gw_mgr = alloc_mb_mgr(0);
 	cr_assert_not_null(gw_mgr);
 	init_mb_mgr_auto(gw_mgr, NULL);
@@ -157,58 +99,13 @@ static void setup(void)
 
 static void teardown(void)
 {
-	mc_madp_destroy(m);
-	m = NULL;
+	mct_madp_fini();
 	free_mb_mgr(gw_mgr);
-	free(tx);
-	free(dl);
 	free(gw_a);
 	free(gw_b);
 }
 
 TestSuite(esp_madp, .init = setup, .fini = teardown);
-
-/* An IPv4/UDP packet of `payload` bytes filled with `fill`. */
-static size_t mk_udp(uint8_t *b, uint32_t src, uint32_t dst, uint16_t sp, uint16_t dp,
-		     size_t payload, uint8_t fill)
-{
-	size_t len = 28 + payload;
-	uint16_t ck;
-
-	memset(b, 0, 28);
-	b[0] = 0x45;
-	b[2] = (uint8_t)(len >> 8);
-	b[3] = (uint8_t)len;
-	b[8] = 64;
-	b[9] = 17;
-	for (int i = 0; i < 4; i++) {
-		b[12 + i] = (uint8_t)(src >> (24 - 8 * i));
-		b[16 + i] = (uint8_t)(dst >> (24 - 8 * i));
-	}
-	b[20] = (uint8_t)(sp >> 8);
-	b[21] = (uint8_t)sp;
-	b[22] = (uint8_t)(dp >> 8);
-	b[23] = (uint8_t)dp;
-	b[24] = (uint8_t)((8 + payload) >> 8);
-	b[25] = (uint8_t)(8 + payload);
-	memset(b + 28, fill, payload);
-	ck = gma_ipv4_cksum(b, 20);
-	b[10] = (uint8_t)(ck >> 8);
-	b[11] = (uint8_t)ck;
-	return len;
-}
-
-/* Feeds one UDP payload as received on path p. */
-static void rx(unsigned p, const uint8_t *b, size_t len, uint64_t now)
-{
-	size_t cap = 0;
-	uint8_t *buf = mc_madp_rx_buf(m, &cap);
-
-	cr_assert_not_null(buf);
-	cr_assert_geq(cap, len);
-	memcpy(buf, b, len);
-	mc_madp_downlink(m, p, len, now);
-}
 
 /* A downlink GMA PDU (no Flow SN: delivered at once) carrying an SDU of
  * `payload` bytes of `fill`. */
@@ -217,7 +114,7 @@ static size_t dl_pdu(enum gma_method meth, uint8_t fill, uint8_t *out)
 	struct gma_fields f = { .flags = GMA_F_CONN_ID | GMA_F_TIMESTAMP, .conn_id = 0xF0,
 				.timestamp = 1234 };
 	uint8_t sdu[256];
-	size_t sl = mk_udp(sdu, FAR, ANCHOR, 7777, 40000, 100, fill);
+	size_t sl = mct_udp(sdu, FAR, ANCHOR, 7777, 40000, 100, fill);
 	int n = gma_encode(meth, &f, sdu, sl, out, 4096);
 
 	cr_assert_gt(n, 0, "%s", gma_strerror(-n));
@@ -290,7 +187,7 @@ static void roundtrip(enum gma_method meth, enum esp_suite suite, bool esn)
 	cr_assert_geq(gw_a->in.spi, 0x80000000u);
 
 	/* Uplink: ESP only, from which the gateway's SA gets the GMA PDU. */
-	len = mk_udp(sdu, ANCHOR, FAR, 40000, 7777, 120, 0xAB);
+	len = mct_udp(sdu, ANCHOR, FAR, 40000, 7777, 120, 0xAB);
 	for (unsigned k = 0; k < 3; k++)
 		cr_assert_eq(mc_madp_uplink(m, sdu, len, 5000 + k), 0);
 	cr_assert_eq(n_tx, 3);
@@ -322,7 +219,7 @@ static void roundtrip(enum gma_method meth, enum esp_suite suite, bool esn)
 	pl = dl_pdu(meth, 0x5C, pdu);
 	for (unsigned k = 0; k < 2; k++) {
 		el = gw_send(&gw_a->out, pdu, pl, nh, esp);
-		rx(0, esp, el, 6000 + k);
+		mct_rx(0, esp, el, 6000 + k);
 	}
 	cr_assert_eq(n_dl, 2, "both delivered");
 	cr_assert_eq(dl[0].len, 128);
@@ -380,28 +277,16 @@ Test(esp_madp, probe_ack_goes_out_as_esp)
 	const uint8_t *in;
 	uint32_t il = 0;
 	size_t sl, el;
-	uint16_t ck;
 	int n;
 
 	make(GMA_METHOD_TRAILER, ESP_SUITE_AES128_GCM, true);
 	cr_assert_eq(set_keys(0, secret_a, 0, 0), MC_ESP_NEW);
 	gw_derive(gw_a, secret_a, SID, 0, ESP_SUITE_AES128_GCM, true);
-	sl = mk_udp(sdu, CTRL_IP, ANCHOR, 9999, 9999, 0, 0);
-	n = mx_ctrl_encode(MX_DIALECT_RFC8743, &req, sdu + 28, 64);
-	cr_assert_gt(n, 0);
-	sl += (size_t)n;
-	sdu[2] = (uint8_t)(sl >> 8);
-	sdu[3] = (uint8_t)sl;
-	sdu[24] = (uint8_t)((8 + n) >> 8);
-	sdu[25] = (uint8_t)(8 + n);
-	sdu[10] = sdu[11] = 0;
-	ck = gma_ipv4_cksum(sdu, 20);
-	sdu[10] = (uint8_t)(ck >> 8);
-	sdu[11] = (uint8_t)ck;
+	sl = mct_probe_sdu(sdu, MX_DIALECT_RFC8743, &req);
 	n = gma_encode(GMA_METHOD_TRAILER, &f, sdu, sl, pdu, sizeof(pdu));
 	cr_assert_gt(n, 0);
 	el = gw_send(&gw_a->out, pdu, (size_t)n, ESP_NH_IPV4, esp);
-	rx(0, esp, el, 1000);
+	mct_rx(0, esp, el, 1000);
 
 	mc_madp_path_stats(m, 0, &ps);
 	cr_assert_eq(ps.probes_rx, 1, "the probe came through ESP");
@@ -432,29 +317,29 @@ Test(esp_madp, every_refusal_counted_by_reason_nothing_in_the_clear)
 	gw_derive(gw_a, secret_a, SID, 0, ESP_SUITE_AES128_GCM, true);
 	pl = dl_pdu(GMA_METHOD_TRAILER, 0x11, pdu);
 
-	rx(0, pdu, pl, 10); /* GMA in the clear */
+	mct_rx(0, pdu, pl, 10); /* GMA in the clear */
 	cr_assert_eq(n_dl, 0, "plaintext on an IPsec path is never delivered");
 	cr_assert_eq(est(0).plaintext, 1);
-	rx(0, &ka, 1, 11); /* NAT keep-alive */
+	mct_rx(0, &ka, 1, 11); /* NAT keep-alive */
 	cr_assert_eq(est(0).keepalive, 1);
 	el = gw_send(&gw_a->out, pdu, pl, ESP_NH_IPV4, esp);
-	rx(0, esp, el, 12);
+	mct_rx(0, esp, el, 12);
 	cr_assert_eq(n_dl, 1, "the authentic packet is delivered");
-	rx(0, esp, el, 13); /* the same again */
+	mct_rx(0, esp, el, 13); /* the same again */
 	cr_assert_eq(est(0).err[ESP_REPLAY], 1);
 	el = gw_send(&gw_a->out, pdu, pl, ESP_NH_IPV4, esp);
 	memcpy(bad, esp, el);
 	bad[el - 1] ^= 0x01; /* ICV */
-	rx(0, bad, el, 14);
+	mct_rx(0, bad, el, 14);
 	cr_assert_eq(est(0).err[ESP_BAD_ICV], 1);
 	memcpy(bad, esp, el);
 	bad[0] ^= 0x40; /* another SPI */
-	rx(0, bad, el, 15);
+	mct_rx(0, bad, el, 15);
 	cr_assert_eq(est(0).err[ESP_UNKNOWN_SPI], 1);
-	rx(0, esp, 20, 16); /* the right SPI, cut short */
+	mct_rx(0, esp, 20, 16); /* the right SPI, cut short */
 	cr_assert_eq(est(0).err[ESP_SHORT], 1);
 	el = gw_send(&gw_a->out, pdu, pl, ESP_NH_NOIP, esp); /* the other method's value */
-	rx(0, esp, el, 17);
+	mct_rx(0, esp, el, 17);
 	cr_assert_eq(est(0).err[ESP_BAD_NH], 1);
 
 	s = est(0);
@@ -468,7 +353,7 @@ Test(esp_madp, every_refusal_counted_by_reason_nothing_in_the_clear)
 	cr_assert_str_eq(esp_err_name(ESP_UNKNOWN_SPI), "esp_unknown_spi");
 
 	/* The plain path still takes GMA in the clear. */
-	rx(1, pdu, pl, 20);
+	mct_rx(1, pdu, pl, 20);
 	cr_assert_eq(n_dl, 2);
 	cr_assert_eq(est(1).plaintext, 0);
 }
@@ -484,7 +369,7 @@ Test(esp_madp, refused_keys_leave_the_path_silent_never_plaintext)
 	cr_assert_eq(set_keys(0, shortsecret, 0, 0), -EINVAL);
 	cr_assert(mc_madp_ipsec(m, 0), "still an IPsec path");
 	cr_assert_not(est(0).on);
-	len = mk_udp(sdu, ANCHOR, FAR, 40000, 7777, 50, 0x22);
+	len = mct_udp(sdu, ANCHOR, FAR, 40000, 7777, 50, 0x22);
 	mc_madp_uplink(m, sdu, len, 100);
 	cr_assert_eq(n_tx, 0, "nothing is sent without an SA");
 	mc_madp_path_stats(m, 0, &ps);
@@ -509,7 +394,7 @@ Test(esp_madp, fragments_leave_room_for_esp)
 		mc_madp_set_path(m, 0, &pc);
 		cr_assert_eq(set_keys(0, secret_a, 0, 0), MC_ESP_NEW);
 		gw_derive(gw_a, secret_a, SID, 0, suites[i], true);
-		len = mk_udp(sdu, ANCHOR, FAR, 40000, 7777, 1300, 0x33);
+		len = mct_udp(sdu, ANCHOR, FAR, 40000, 7777, 1300, 0x33);
 		cr_assert_eq(mc_madp_uplink(m, sdu, len, 100), 0);
 		cr_assert_geq(n_tx, 3, "fragmented");
 		for (unsigned k = 0; k < n_tx; k++) {
@@ -540,7 +425,7 @@ Test(esp_madp, rekey_new_outbound_at_once_old_inbound_during_grace_only)
 	gw_derive(gw_a, secret_a, SID, 0, ESP_SUITE_AES128_GCM, true);
 	gw_derive(gw_b, secret_b, SID, 0, ESP_SUITE_AES128_GCM, true);
 	cr_assert_neq(gw_a->in.spi, gw_b->in.spi);
-	len = mk_udp(sdu, ANCHOR, FAR, 40000, 7777, 80, 0x44);
+	len = mct_udp(sdu, ANCHOR, FAR, 40000, 7777, 80, 0x44);
 	cr_assert_eq(mc_madp_uplink(m, sdu, len, 1500), 0);
 	gw_recv(&gw_a->in, 0, ESP_NH_IPV4, &il);
 	pl = dl_pdu(GMA_METHOD_TRAILER, 0x55, pdu);
@@ -564,9 +449,9 @@ Test(esp_madp, rekey_new_outbound_at_once_old_inbound_during_grace_only)
 	gw_recv(&gw_b->in, 1, ESP_NH_IPV4, &il);
 
 	/* Downlink on both SAs while the grace lasts. */
-	rx(0, esp_old, el_old, 2000 + GRACE_MS - 1);
+	mct_rx(0, esp_old, el_old, 2000 + GRACE_MS - 1);
 	el_new = gw_send(&gw_b->out, pdu, pl, ESP_NH_IPV4, esp_new);
-	rx(0, esp_new, el_new, 2000 + GRACE_MS - 1);
+	mct_rx(0, esp_new, el_new, 2000 + GRACE_MS - 1);
 	cr_assert_eq(n_dl, 2);
 	cr_assert_eq(est(0).rx_old_sa, 1);
 
@@ -574,11 +459,11 @@ Test(esp_madp, rekey_new_outbound_at_once_old_inbound_during_grace_only)
 	mc_madp_poll(m, 2000 + GRACE_MS);
 	s = est(0);
 	cr_assert_eq(s.spi_in_old, 0, "wiped after the grace period");
-	rx(0, esp_old2, el_old2, 2000 + GRACE_MS);
+	mct_rx(0, esp_old2, el_old2, 2000 + GRACE_MS);
 	cr_assert_eq(n_dl, 2, "the old SA is refused after the grace period");
 	cr_assert_eq(est(0).err[ESP_UNKNOWN_SPI], 1);
 	el_new = gw_send(&gw_b->out, pdu, pl, ESP_NH_IPV4, esp_new);
-	rx(0, esp_new, el_new, 2000 + GRACE_MS + 1);
+	mct_rx(0, esp_new, el_new, 2000 + GRACE_MS + 1);
 	cr_assert_eq(n_dl, 3, "the new one goes on");
 	cr_assert_eq(mc_madp_next_deadline(m, 8000), UINT64_MAX);
 }
@@ -594,7 +479,7 @@ Test(esp_madp, old_inbound_refused_after_grace_without_a_poll)
 	pl = dl_pdu(GMA_METHOD_TRAILER, 0x66, pdu);
 	el = gw_send(&gw_a->out, pdu, pl, ESP_NH_IPV4, esp_old);
 	cr_assert_eq(set_keys(0, secret_b, 0, 100), MC_ESP_REKEYED);
-	rx(0, esp_old, el, 100 + GRACE_MS);
+	mct_rx(0, esp_old, el, 100 + GRACE_MS);
 	cr_assert_eq(n_dl, 0);
 	cr_assert_eq(est(0).err[ESP_UNKNOWN_SPI], 1);
 }
@@ -609,12 +494,12 @@ Test(esp_madp, same_secret_keeps_the_sas_and_their_counters)
 	make(GMA_METHOD_TRAILER, ESP_SUITE_AES128_CBC_SHA256, true);
 	cr_assert_eq(set_keys(0, secret_a, 0, 0), MC_ESP_NEW);
 	gw_derive(gw_a, secret_a, SID, 0, ESP_SUITE_AES128_CBC_SHA256, true);
-	len = mk_udp(sdu, ANCHOR, FAR, 40000, 7777, 60, 0x77);
+	len = mct_udp(sdu, ANCHOR, FAR, 40000, 7777, 60, 0x77);
 	for (unsigned k = 0; k < 3; k++)
 		cr_assert_eq(mc_madp_uplink(m, sdu, len, 10 + k), 0);
 	pl = dl_pdu(GMA_METHOD_TRAILER, 0x78, pdu);
 	el1 = gw_send(&gw_a->out, pdu, pl, ESP_NH_IPV4, esp1);
-	rx(0, esp1, el1, 20);
+	mct_rx(0, esp1, el1, 20);
 	cr_assert_eq(n_dl, 1);
 
 	cr_assert_eq(set_keys(0, secret_a, 0, 30), MC_ESP_KEPT);
@@ -626,7 +511,7 @@ Test(esp_madp, same_secret_keeps_the_sas_and_their_counters)
 	cr_assert_eq(sn_of(3), 4, "the SN goes on: no nonce reuse");
 	for (unsigned k = 0; k < 4; k++)
 		gw_recv(&gw_a->in, k, ESP_NH_IPV4, &il);
-	rx(0, esp1, el1, 50);
+	mct_rx(0, esp1, el1, 50);
 	cr_assert_eq(est(0).err[ESP_REPLAY], 1, "the replay window goes on");
 	cr_assert_eq(n_dl, 1);
 	/* A plain path for a while, then IPsec with the same secret: the same
@@ -648,13 +533,8 @@ Test(esp_madp, same_secret_keeps_the_sas_and_their_counters)
 
 /* ---- the UP setup through the CCM ------------------------------------------------------ */
 
-#define MAX_SENT 64u
-
-static struct mc_ccm *ccm;
-static char *sent[MAX_SENT];
-static unsigned n_sent, n_setup;
+static unsigned n_setup;
 static struct mc_setup setup_ev;
-static struct cp_msg msg;
 static int apply_rc[2];
 
 static char logbuf[65536];
@@ -669,14 +549,6 @@ static void op_log(void *o, int level, const char *line)
 	n = snprintf(logbuf + logged, sizeof(logbuf) - logged, "%s\n", line);
 	if (n > 0 && logged + (size_t)n < sizeof(logbuf))
 		logged += (size_t)n;
-}
-
-static int op_send(void *o, const char *text, size_t len)
-{
-	(void)o;
-	cr_assert_lt(n_sent, MAX_SENT);
-	sent[n_sent++] = strndup(text, len);
-	return 0;
 }
 
 /* What mams-client's main does with the setup (mc_main.c, setup_adaptation). */
@@ -703,14 +575,15 @@ static void ccm_setup_fn(void)
 	};
 	static const struct mc_iface_obs up0 = { .up = true, .ipv4 = 0xC000020Au, .mtu = 1500 };
 	static const struct mc_iface_obs up1 = { .up = true, .ipv4 = 0xC633640Au, .mtu = 1500 };
-	struct mc_ccm_ops ops = { .send = op_send, .setup = op_setup, .log = op_log };
+	struct mc_ccm_ops ops = { .send = mct_ccm_send, .setup = op_setup, .log = op_log };
 	struct mc_ccm_cfg cfg = { .n_ifaces = 2, .timeout_ms = 1000, .retries = 2,
 				  .keep_alive_ms = 100000, .mx_port = 9999,
 				  .udp_port = { 5000, 5001 } };
 
 	setup();
 	make(GMA_METHOD_TRAILER, ESP_SUITE_AES128_GCM, true);
-	n_sent = n_setup = 0;
+	mct_ccm_init(64);
+	n_setup = 0;
 	logged = 0;
 	logbuf[0] = '\0';
 	memcpy(cfg.ifaces, ifs, sizeof(ifs));
@@ -722,47 +595,11 @@ static void ccm_setup_fn(void)
 
 static void ccm_teardown_fn(void)
 {
-	mc_ccm_destroy(ccm);
-	for (unsigned i = 0; i < n_sent; i++)
-		free(sent[i]);
+	mct_ccm_fini();
 	teardown();
 }
 
 TestSuite(esp_ccm, .init = ccm_setup_fn, .fini = ccm_teardown_fn);
-
-static void ncm(uint64_t now, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void ncm(uint64_t now, const char *fmt, ...)
-{
-	char buf[8192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	mc_ccm_on_text(ccm, buf, strlen(buf), now);
-}
-
-static const struct cp_msg *sent_msg(unsigned i)
-{
-	struct cp_msg_error err;
-
-	cr_assert_lt(i, n_sent);
-	cr_assert_eq(cp_msg_decode(sent[i], strlen(sent[i]), NULL, &msg, &err), 0, "%s: %s",
-		     err.field, err.reason);
-	return &msg;
-}
-
-static const struct cp_msg *last_sent(enum cp_msg_type type)
-{
-	const struct cp_msg *x;
-
-	cr_assert_gt(n_sent, 0);
-	x = sent_msg(n_sent - 1);
-	cr_assert_eq(x->type, type, "sent %s, expected %s", cp_msg_type_name(x->type),
-		     cp_msg_type_name(type));
-	return x;
-}
 
 /* Through the capability exchange (the NCM offers IPsec): SETUP_WAIT. */
 static void to_setup_wait(void)
@@ -770,25 +607,26 @@ static void to_setup_wait(void)
 	const struct cp_msg *x;
 
 	mc_ccm_on_open(ccm, 0);
-	x = last_sent(CP_MSG_DISCOVER);
-	ncm(0, "{\"version\":\"1.0\",\"message_type\":\"mx_system_info\",\"sequence_num\":%u,"
-	       "\"ncm_connections\":[{\"connection_id\":15,\"connection_type\":\"LTE\","
-	       "\"ncm_end_point\":{\"ip_address\":\"192.0.2.1\",\"port\":8765}}]}",
-	    x->sequence_num);
-	x = last_sent(CP_MSG_CAPABILITY_REQ);
-	ncm(0, "{\"version\":\"1.0\",\"message_type\":\"mx_capability_rsp\",\"sequence_num\":%u,"
-	       "\"unique_session_id\":{\"ncm_id\":%u,\"session_id\":%u},"
-	       "\"feature_active\":[{\"feature_name\":\"fragmentation\",\"active\":true}],"
-	       "\"num_anchor_connections\":1,"
-	       "\"anchor_connections\":[{\"connection_id\":15,\"connection_type\":\"LTE\"}],"
-	       "\"num_delivery_connections\":2,\"delivery_connections\":["
-	       "{\"connection_id\":0,\"connection_type\":\"Wi-Fi\"},"
-	       "{\"connection_id\":3,\"connection_type\":\"LTE\"}],"
-	       "\"convergence_methods\":[{\"method\":\"GMA\",\"supported\":true}],"
-	       "\"adaptation_methods\":[{\"method\":\"UDP_without_DTLS\",\"supported\":true},"
-	       "{\"method\":\"IPsec\",\"supported\":true}]}",
-	    x->sequence_num, NCM_ID, SID);
-	x = last_sent(CP_MSG_CAPABILITY_ACK);
+	x = mct_last(CP_MSG_DISCOVER);
+	mct_ncm(0, "{\"version\":\"1.0\",\"message_type\":\"mx_system_info\",\"sequence_num\":%u,"
+		   "\"ncm_connections\":[{\"connection_id\":15,\"connection_type\":\"LTE\","
+		   "\"ncm_end_point\":{\"ip_address\":\"192.0.2.1\",\"port\":8765}}]}",
+		x->sequence_num);
+	x = mct_last(CP_MSG_CAPABILITY_REQ);
+	mct_ncm(0, "{\"version\":\"1.0\",\"message_type\":\"mx_capability_rsp\","
+		   "\"sequence_num\":%u,"
+		   "\"unique_session_id\":{\"ncm_id\":%u,\"session_id\":%u},"
+		   "\"feature_active\":[{\"feature_name\":\"fragmentation\",\"active\":true}],"
+		   "\"num_anchor_connections\":1,"
+		   "\"anchor_connections\":[{\"connection_id\":15,\"connection_type\":\"LTE\"}],"
+		   "\"num_delivery_connections\":2,\"delivery_connections\":["
+		   "{\"connection_id\":0,\"connection_type\":\"Wi-Fi\"},"
+		   "{\"connection_id\":3,\"connection_type\":\"LTE\"}],"
+		   "\"convergence_methods\":[{\"method\":\"GMA\",\"supported\":true}],"
+		   "\"adaptation_methods\":[{\"method\":\"UDP_without_DTLS\",\"supported\":true},"
+		   "{\"method\":\"IPsec\",\"supported\":true}]}",
+		x->sequence_num, NCM_ID, SID);
+	x = mct_last(CP_MSG_CAPABILITY_ACK);
 	cr_assert_eq(x->u.capability_ack.capability_ack, CP_CAP_ACK_ACCEPT);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_SETUP_WAIT);
 }
@@ -797,20 +635,22 @@ static void to_setup_wait(void)
  * wifi_param, LTE (3) UDP_without_DTLS. */
 static void setup_req(uint64_t now, uint32_t seq, const char *wifi_adapt, const char *wifi_param)
 {
-	ncm(now, "{\"version\":\"1.0\",\"message_type\":\"mx_up_setup_conf_req\",\"sequence_num\":%u,"
-		 "\"unique_session_id\":{\"ncm_id\":%u,\"session_id\":%u},"
-		 "\"num_anchor_connections\":1,\"anchor_connections\":[{\"connection_id\":15,"
-		 "\"connection_type\":\"LTE\",\"vnic_info\":{\"ip\":\"10.77.0.2\","
-		 "\"gateway\":\"10.77.0.1\",\"mask\":\"255.255.255.0\",\"dns\":\"10.77.0.1\","
-		 "\"vnic_port\":8765},\"convergence_config\":[{\"convergence_method\":\"GMA\","
-		 "\"num_delivery_connections\":2,\"delivery_connections\":["
-		 "{\"connection_id\":3,\"connection_type\":\"LTE\","
-		 "\"adaptation_method\":\"UDP_without_DTLS\",\"adaptation_method_param\":"
-		 "{\"tunnel_ip_addr\":\"198.51.100.1\",\"tunnel_end_port\":10021}},"
-		 "{\"connection_id\":0,\"connection_type\":\"Wi-Fi\",\"adaptation_method\":\"%s\","
-		 "\"adaptation_method_param\":{\"tunnel_ip_addr\":\"192.0.2.1\","
-		 "\"tunnel_end_port\":4500%s}}]}]}]}",
-	    seq, NCM_ID, SID, wifi_adapt, wifi_param);
+	mct_ncm(now, "{\"version\":\"1.0\",\"message_type\":\"mx_up_setup_conf_req\","
+		     "\"sequence_num\":%u,"
+		     "\"unique_session_id\":{\"ncm_id\":%u,\"session_id\":%u},"
+		     "\"num_anchor_connections\":1,\"anchor_connections\":[{\"connection_id\":15,"
+		     "\"connection_type\":\"LTE\",\"vnic_info\":{\"ip\":\"10.77.0.2\","
+		     "\"gateway\":\"10.77.0.1\",\"mask\":\"255.255.255.0\",\"dns\":\"10.77.0.1\","
+		     "\"vnic_port\":8765},\"convergence_config\":[{\"convergence_method\":\"GMA\","
+		     "\"num_delivery_connections\":2,\"delivery_connections\":["
+		     "{\"connection_id\":3,\"connection_type\":\"LTE\","
+		     "\"adaptation_method\":\"UDP_without_DTLS\",\"adaptation_method_param\":"
+		     "{\"tunnel_ip_addr\":\"198.51.100.1\",\"tunnel_end_port\":10021}},"
+		     "{\"connection_id\":0,\"connection_type\":\"Wi-Fi\","
+		     "\"adaptation_method\":\"%s\","
+		     "\"adaptation_method_param\":{\"tunnel_ip_addr\":\"192.0.2.1\","
+		     "\"tunnel_end_port\":4500%s}}]}]}]}",
+		seq, NCM_ID, SID, wifi_adapt, wifi_param);
 }
 
 /* Answers the reconfigurations: ACTIVE. */
@@ -819,9 +659,9 @@ static void answer_reconfs(uint64_t now, unsigned from)
 	unsigned end = n_sent;
 
 	for (unsigned i = from; i < end; i++)
-		if (sent_msg(i)->type == CP_MSG_RECONF_REQ)
-			ncm(now, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_rsp\","
-				 "\"sequence_num\":%u}", msg.sequence_num);
+		if (mct_decode(i)->type == CP_MSG_RECONF_REQ)
+			mct_ncm(now, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_rsp\","
+				     "\"sequence_num\":%u}", msg.sequence_num);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE, "%s", mc_ccm_reason(ccm));
 }
 
@@ -861,14 +701,14 @@ Test(esp_ccm, ipsec_setup_derives_the_gateways_spis)
 		     est(0).spi_out, gw_a->in.spi);
 	cr_assert_eq(est(0).spi_in, gw_a->out.spi);
 	cr_assert_not(est(1).on);
-	x = last_sent(CP_MSG_UP_SETUP_CNF);
+	x = mct_last(CP_MSG_UP_SETUP_CNF);
 	cr_assert_eq(x->sequence_num, 1);
 
 	cr_assert(strstr(logbuf, "<- {") != NULL, "received messages are logged");
 	cr_assert(strstr(logbuf, secret_a) == NULL, "the secret is not logged");
 
 	/* And the gateway opens what the client sends. */
-	len = mk_udp(sdu, ANCHOR, FAR, 40000, 7777, 40, 0x99);
+	len = mct_udp(sdu, ANCHOR, FAR, 40000, 7777, 40, 0x99);
 	cr_assert_eq(mc_madp_uplink(m, sdu, len, 100), 0);
 	gw_recv(&gw_a->in, 0, ESP_NH_IPV4, &il);
 }
@@ -883,10 +723,11 @@ static void refused(const char *param, const char *what)
 	cr_assert_eq(n_setup, 0, "nothing applied");
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_TERMINATING, "the session is ended");
 	cr_assert_gt(n_sent, mark);
-	last_sent(CP_MSG_SESSION_TERMINATION_REQ);
-	ncm(20, "{\"version\":\"1.0\",\"message_type\":\"mx_session_termination_rsp\","
-		"\"sequence_num\":%u," "\"unique_session_id\":{\"ncm_id\":%u,\"session_id\":%u}}",
-	    msg.sequence_num, NCM_ID, SID);
+	mct_last(CP_MSG_SESSION_TERMINATION_REQ);
+	mct_ncm(20, "{\"version\":\"1.0\",\"message_type\":\"mx_session_termination_rsp\","
+		    "\"sequence_num\":%u," "\"unique_session_id\":{\"ncm_id\":%u,"
+		    "\"session_id\":%u}}",
+		msg.sequence_num, NCM_ID, SID);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_FAILED);
 	cr_assert(strstr(mc_ccm_reason(ccm),
 			 "delivery_connections[1].adaptation_method_param.shared_secret") != NULL,
@@ -942,10 +783,10 @@ Test(esp_ccm, unsupported_adaptation_is_refused)
 	setup_req(10, 1, "UDP_with_DTLS", "");
 	cr_assert_eq(n_setup, 0);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_TERMINATING);
-	last_sent(CP_MSG_SESSION_TERMINATION_REQ);
-	ncm(20, "{\"version\":\"1.0\",\"message_type\":\"mx_session_termination_rsp\","
-		"\"sequence_num\":%u,\"unique_session_id\":{\"ncm_id\":%u,\"session_id\":%u}}",
-	    msg.sequence_num, NCM_ID, SID);
+	mct_last(CP_MSG_SESSION_TERMINATION_REQ);
+	mct_ncm(20, "{\"version\":\"1.0\",\"message_type\":\"mx_session_termination_rsp\","
+		    "\"sequence_num\":%u,\"unique_session_id\":{\"ncm_id\":%u,\"session_id\":%u}}",
+		msg.sequence_num, NCM_ID, SID);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_FAILED);
 	cr_assert(strstr(mc_ccm_reason(ccm), "adaptation method UDP_with_DTLS is not supported "
 					     "(UDP_without_DTLS or IPsec)") != NULL,
@@ -964,7 +805,7 @@ Test(esp_ccm, new_secret_rekeys_before_the_confirmation_same_secret_keeps)
 	bring_up_ipsec(secret_a);
 	gw_derive(gw_a, secret_a, SID, 0, ESP_SUITE_AES128_GCM, true);
 	gw_derive(gw_b, secret_b, SID, 0, ESP_SUITE_AES128_GCM, true);
-	len = mk_udp(sdu, ANCHOR, FAR, 40000, 7777, 40, 0x12);
+	len = mct_udp(sdu, ANCHOR, FAR, 40000, 7777, 40, 0x12);
 	cr_assert_eq(mc_madp_uplink(m, sdu, len, 30), 0);
 	gw_recv(&gw_a->in, 0, ESP_NH_IPV4, &il);
 
@@ -972,7 +813,7 @@ Test(esp_ccm, new_secret_rekeys_before_the_confirmation_same_secret_keeps)
 	snprintf(param, sizeof(param), ",\"shared_secret\":\"%s\"", secret_a);
 	setup_req(40, 1, "IPsec", param);
 	cr_assert_eq(n_setup, 1, "nothing changed: not applied again");
-	last_sent(CP_MSG_UP_SETUP_CNF);
+	mct_last(CP_MSG_UP_SETUP_CNF);
 	cr_assert_eq(mc_madp_uplink(m, sdu, len, 41), 0);
 	cr_assert_eq(sn_of(1), 2, "counters kept");
 
@@ -982,7 +823,7 @@ Test(esp_ccm, new_secret_rekeys_before_the_confirmation_same_secret_keeps)
 	cr_assert_eq(n_setup, 2);
 	cr_assert_eq(apply_rc[0], MC_ESP_REKEYED);
 	cr_assert_eq(apply_rc[1], MC_ESP_KEPT, "the plain path stays plain");
-	x = last_sent(CP_MSG_UP_SETUP_CNF);
+	x = mct_last(CP_MSG_UP_SETUP_CNF);
 	cr_assert_eq(x->sequence_num, 2);
 	cr_assert_eq(est(0).spi_out, gw_b->in.spi);
 	cr_assert_eq(est(0).spi_in_old, gw_a->out.spi);
@@ -998,18 +839,21 @@ Test(esp_ccm, the_secret_is_starred_out_in_the_log)
 {
 	/* Keys in another order, so that the secret comes within the logged part. */
 	to_setup_wait();
-	ncm(10, "{\"anchor_connections\":[{\"convergence_config\":[{\"delivery_connections\":["
-		"{\"adaptation_method_param\":{\"shared_secret\" : \"%s\",\"tunnel_ip_addr\":"
-		"\"192.0.2.1\",\"tunnel_end_port\":4500},\"connection_id\":0,\"connection_type\":"
-		"\"Wi-Fi\",\"adaptation_method\":\"IPsec\"},{\"connection_id\":3,"
-		"\"connection_type\":\"LTE\",\"adaptation_method_param\":{\"tunnel_ip_addr\":"
-		"\"198.51.100.1\",\"tunnel_end_port\":10021}}],\"convergence_method\":\"GMA\","
-		"\"num_delivery_connections\":2}],\"connection_id\":15,\"connection_type\":\"LTE\","
-		"\"vnic_info\":{\"ip\":\"10.77.0.2\",\"gateway\":\"10.77.0.1\",\"mask\":"
-		"\"255.255.255.0\",\"dns\":\"10.77.0.1\",\"vnic_port\":8765}}],"
-		"\"num_anchor_connections\":1,\"version\":\"1.0\",\"message_type\":"
-		"\"mx_up_setup_conf_req\",\"sequence_num\":1,\"unique_session_id\":{\"ncm_id\":%u,"
-		"\"session_id\":%u}}", secret_a, NCM_ID, SID);
+	mct_ncm(10, "{\"anchor_connections\":[{\"convergence_config\":[{\"delivery_connections\":["
+		    "{\"adaptation_method_param\":{\"shared_secret\" : \"%s\",\"tunnel_ip_addr\":"
+		    "\"192.0.2.1\",\"tunnel_end_port\":4500},\"connection_id\":0,"
+		    "\"connection_type\":"
+		    "\"Wi-Fi\",\"adaptation_method\":\"IPsec\"},{\"connection_id\":3,"
+		    "\"connection_type\":\"LTE\",\"adaptation_method_param\":{\"tunnel_ip_addr\":"
+		    "\"198.51.100.1\",\"tunnel_end_port\":10021}}],\"convergence_method\":\"GMA\","
+		    "\"num_delivery_connections\":2}],\"connection_id\":15,"
+		    "\"connection_type\":\"LTE\","
+		    "\"vnic_info\":{\"ip\":\"10.77.0.2\",\"gateway\":\"10.77.0.1\",\"mask\":"
+		    "\"255.255.255.0\",\"dns\":\"10.77.0.1\",\"vnic_port\":8765}}],"
+		    "\"num_anchor_connections\":1,\"version\":\"1.0\",\"message_type\":"
+		    "\"mx_up_setup_conf_req\",\"sequence_num\":1,"
+		    "\"unique_session_id\":{\"ncm_id\":%u,"
+		    "\"session_id\":%u}}", secret_a, NCM_ID, SID);
 	cr_assert_eq(n_setup, 1, "%s", logbuf);
 	cr_assert_arr_eq(setup_ev.path[0].secret, secret_a, strlen(secret_a));
 	cr_assert(strstr(logbuf, "\"shared_secret\" : \"*******************************************\"")
@@ -1034,7 +878,7 @@ Test(esp_madp, downlink_fragments_through_esp_reassembled)
 		make(meths[k], ESP_SUITE_AES256_CBC_SHA256, true);
 		cr_assert_eq(set_keys(0, secret_a, 0, 0), MC_ESP_NEW);
 		gw_derive(gw_a, secret_a, SID, 0, ESP_SUITE_AES256_CBC_SHA256, true);
-		len = mk_udp(sdu, FAR, ANCHOR, 443, 40000, 2500, 0);
+		len = mct_udp(sdu, FAR, ANCHOR, 443, 40000, 2500, 0);
 		for (size_t i = 28; i < len; i++)
 			sdu[i] = (uint8_t)(i * 7);
 		cr_assert_eq(gma_frag_plan(meths[k], sdu, len, 1000, MC_OUTER_OVERHEAD + 57, f.flags,
@@ -1048,7 +892,7 @@ Test(esp_madp, downlink_fragments_through_esp_reassembled)
 			f.delivery_sn = (uint8_t)i;
 			n = gma_frag_build(meths[k], &plan, i, &f, sdu, len, frag, sizeof(frag));
 			cr_assert_gt(n, 0);
-			rx(0, esp, gw_send(&gw_a->out, frag, (size_t)n, nh, esp), 5);
+			mct_rx(0, esp, gw_send(&gw_a->out, frag, (size_t)n, nh, esp), 5);
 			cr_assert_eq(n_dl, j == 2 ? 1u : 0u, "nothing before the last fragment");
 		}
 		cr_assert_eq(dl[0].len, len);

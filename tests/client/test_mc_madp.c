@@ -8,141 +8,32 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "gma_concat.h"
 #include "gma_frag.h"
 #include "gma_wire.h"
 #include "mc_madp.h"
+#include "mc_test_madp.h"
 #include "mx_ctrl.h"
-
-#define MAX_CAP 512u
-#define ANCHOR 0x0A4D0002u  /* 10.77.0.2 */
-#define CTRL_IP 0x0A4D0001u /* 10.77.0.1 */
-#define FAR 0xCB007105u     /* 203.0.113.5 */
-
-struct cap {
-	unsigned path;
-	size_t len;
-	uint8_t b[4096];
-};
-
-static struct cap *tx, *dl;
-static unsigned n_tx, n_dl;
-static struct mc_madp *m;
-
-static int io_send(void *o, unsigned path, const uint8_t *pdu, size_t len)
-{
-	(void)o;
-	cr_assert_lt(n_tx, MAX_CAP);
-	cr_assert_leq(len, sizeof(tx[0].b));
-	tx[n_tx].path = path;
-	tx[n_tx].len = len;
-	memcpy(tx[n_tx].b, pdu, len);
-	n_tx++;
-	return 0;
-}
-
-static void io_deliver(void *o, const uint8_t *sdu, size_t len)
-{
-	(void)o;
-	cr_assert_lt(n_dl, MAX_CAP);
-	dl[n_dl].len = len;
-	memcpy(dl[n_dl].b, sdu, len);
-	n_dl++;
-}
 
 static void make(enum gma_method method, enum mx_dialect d, unsigned n_paths)
 {
-	struct mc_madp_cfg cfg = {
-		.method = method,
-		.mx_dialect = d,
-		.mx_port = 9999,
-		.reorder_window = 64,
-		.reorder_timeout_ms = 100,
-		.deliver_late = true,
-		.reasm = { .max_bytes = 65536, .timeout_ms = 100, .slots = 4 },
-		.n_bufs = 256,
-		.buf_size = 2048,
-		.n_paths = n_paths,
-	};
-	struct mc_madp_io io = { .send = io_send, .deliver = io_deliver };
+	struct mc_madp_cfg cfg = mct_madp_cfg(method);
 
-	if (m != NULL)
-		mc_madp_destroy(m);
-	m = mc_madp_create(&cfg, &io);
-	cr_assert_not_null(m);
-	mc_madp_set_anchor(m, ANCHOR, 15);
-	for (unsigned p = 0; p < n_paths; p++) {
-		struct mc_path_cfg pc = { .conn_id = (uint8_t)(p == 0 ? 0 : 3), .connected = true,
-					  .up = true, .ul_ok = true, .mtu = 1500 };
-
-		mc_madp_set_path(m, p, &pc);
-	}
+	cfg.mx_dialect = d;
+	cfg.n_bufs = 256;
+	cfg.n_paths = n_paths;
+	mct_madp_make(&cfg);
 }
 
 static void setup(void)
 {
-	tx = calloc(MAX_CAP, sizeof(*tx));
-	dl = calloc(MAX_CAP, sizeof(*dl));
-	n_tx = n_dl = 0;
-	m = NULL;
+	mct_madp_init(512);
 	make(GMA_METHOD_TRAILER, MX_DIALECT_RFC8743, 2);
 }
 
-static void teardown(void)
-{
-	mc_madp_destroy(m);
-	m = NULL;
-	free(tx);
-	free(dl);
-}
-
-TestSuite(madp, .init = setup, .fini = teardown);
-
-/* An IPv4/UDP packet of `payload` bytes filled with `fill`. */
-static size_t mk_udp(uint8_t *b, uint32_t src, uint32_t dst, uint16_t sp, uint16_t dp,
-		     size_t payload, uint8_t fill)
-{
-	size_t len = 28 + payload;
-
-	memset(b, 0, 28);
-	b[0] = 0x45;
-	b[2] = (uint8_t)(len >> 8);
-	b[3] = (uint8_t)len;
-	b[4] = 0x12;
-	b[5] = 0x34;
-	b[8] = 64;
-	b[9] = 17;
-	for (int i = 0; i < 4; i++) {
-		b[12 + i] = (uint8_t)(src >> (24 - 8 * i));
-		b[16 + i] = (uint8_t)(dst >> (24 - 8 * i));
-	}
-	b[20] = (uint8_t)(sp >> 8);
-	b[21] = (uint8_t)sp;
-	b[22] = (uint8_t)(dp >> 8);
-	b[23] = (uint8_t)dp;
-	b[24] = (uint8_t)((8 + payload) >> 8);
-	b[25] = (uint8_t)(8 + payload);
-	memset(b + 28, fill, payload);
-	uint16_t ck = gma_ipv4_cksum(b, 20);
-	b[10] = (uint8_t)(ck >> 8);
-	b[11] = (uint8_t)ck;
-	return len;
-}
-
-/* Feeds one PDU as received on path p. */
-static void rx(unsigned p, const uint8_t *pdu, size_t len, uint64_t now)
-{
-	size_t cap = 0;
-	uint8_t *buf = mc_madp_rx_buf(m, &cap);
-
-	cr_assert_not_null(buf);
-	cr_assert_geq(cap, len);
-	memcpy(buf, pdu, len);
-	mc_madp_downlink(m, p, len, now);
-}
+TestSuite(madp, .init = setup, .fini = mct_madp_fini);
 
 /* Encapsulates a downlink SDU as the gateway would. */
 static size_t dl_pdu(enum gma_method meth, const uint8_t *sdu, size_t len, uint32_t fsn,
@@ -167,7 +58,7 @@ static void uplink_roundtrip(enum gma_method meth)
 	size_t len;
 
 	make(meth, MX_DIALECT_RFC8743, 2);
-	len = mk_udp(sdu, ANCHOR, FAR, 40000, 7777, 100, 0xAB);
+	len = mct_udp(sdu, ANCHOR, FAR, 40000, 7777, 100, 0xAB);
 	cr_assert_eq(mc_madp_uplink(m, sdu, len, 5000), 0);
 	cr_assert_eq(mc_madp_uplink(m, sdu, len, 5001), 0);
 	cr_assert_eq(n_tx, 2);
@@ -226,8 +117,8 @@ Test(madp, uplink_follows_the_steering)
 	r.uplink_delivery[0].conn_list[0] = 0;
 	mc_steer_from_req(&s, &r);
 	mc_madp_set_steer(m, &s);
-	la = mk_udp(a, ANCHOR, FAR, 40000, 5060, 20, 1); /* the template: connection 0 */
-	lb = mk_udp(b, ANCHOR, FAR, 40000, 80, 20, 2);   /* the default: connection 3 */
+	la = mct_udp(a, ANCHOR, FAR, 40000, 5060, 20, 1); /* the template: connection 0 */
+	lb = mct_udp(b, ANCHOR, FAR, 40000, 80, 20, 2);   /* the default: connection 3 */
 	cr_assert_eq(mc_madp_uplink(m, a, la, 0), 0);
 	cr_assert_eq(mc_madp_uplink(m, b, lb, 0), 0);
 	cr_assert_eq(tx[0].path, 0);
@@ -241,7 +132,7 @@ Test(madp, uplink_follows_the_steering)
 Test(madp, uplink_paused_or_without_path_sends_nothing)
 {
 	uint8_t a[128];
-	size_t la = mk_udp(a, ANCHOR, FAR, 1, 2, 20, 1);
+	size_t la = mct_udp(a, ANCHOR, FAR, 1, 2, 20, 1);
 	struct mc_madp_stats st;
 	struct mc_path_cfg off = { .conn_id = 0, .connected = true, .up = false, .ul_ok = false,
 				   .mtu = 1500 };
@@ -274,7 +165,7 @@ static void uplink_fragments(enum gma_method meth)
 
 	make(meth, MX_DIALECT_RFC8743, 1);
 	mc_madp_set_path(m, 0, &pc);
-	len = mk_udp(sdu, ANCHOR, FAR, 1, 2, 1372, 0);
+	len = mct_udp(sdu, ANCHOR, FAR, 1, 2, 1372, 0);
 	for (size_t i = 28; i < len; i++)
 		sdu[i] = (uint8_t)i;
 	cr_assert_eq(mc_madp_uplink(m, sdu, len, 9), 0);
@@ -324,9 +215,9 @@ static void downlink_roundtrip(enum gma_method meth)
 	struct mc_path_stats ps;
 
 	make(meth, MX_DIALECT_RFC8743, 2);
-	len = mk_udp(sdu, FAR, ANCHOR, 443, 40000, 300, 0x5A);
+	len = mct_udp(sdu, FAR, ANCHOR, 443, 40000, 300, 0x5A);
 	pl = dl_pdu(meth, sdu, len, 100, 7, pdu);
-	rx(1, pdu, pl, 10);
+	mct_rx(1, pdu, pl, 10);
 	cr_assert_eq(n_dl, 1);
 	cr_assert_eq(dl[0].len, len);
 	cr_assert_arr_eq(dl[0].b, sdu, len, "the SDU reaches the TUN device unchanged");
@@ -356,7 +247,7 @@ Test(madp, downlink_garbage_is_counted_not_delivered)
 	uint8_t junk[60] = { 0x45, 0 };
 	struct mc_path_stats ps;
 
-	rx(0, junk, sizeof(junk), 0);
+	mct_rx(0, junk, sizeof(junk), 0);
 	cr_assert_eq(n_dl, 0);
 	mc_madp_path_stats(m, 0, &ps);
 	cr_assert_eq(ps.rx_bad, 1);
@@ -373,7 +264,7 @@ static void downlink_reassembly(enum gma_method meth)
 	static const unsigned order[] = { 2, 0, 1 };
 
 	make(meth, MX_DIALECT_RFC8743, 2);
-	len = mk_udp(sdu, FAR, ANCHOR, 443, 40000, 2500, 0);
+	len = mct_udp(sdu, FAR, ANCHOR, 443, 40000, 2500, 0);
 	for (size_t i = 28; i < len; i++)
 		sdu[i] = (uint8_t)(i * 7);
 	cr_assert_eq(gma_frag_plan(meth, sdu, len, 1000, MC_OUTER_OVERHEAD, f.flags, &plan), 0);
@@ -388,7 +279,7 @@ static void downlink_reassembly(enum gma_method meth)
 	}
 	/* Out of order, over both paths. */
 	for (unsigned k = 0; k < 3; k++) {
-		rx(order[k] % 2, frag[order[k]], flen[order[k]], 5);
+		mct_rx(order[k] % 2, frag[order[k]], flen[order[k]], 5);
 		cr_assert_eq(n_dl, k == 2 ? 1u : 0u, "nothing before the last fragment");
 	}
 	cr_assert_eq(dl[0].len, len);
@@ -417,12 +308,12 @@ Test(madp, incomplete_fragments_expire)
 	struct gma_frag_plan plan;
 	struct gma_fields f = { .flags = GMA_F_FLOW_SN, .flow_sn = 1 };
 	struct mc_madp_stats st;
-	size_t len = mk_udp(sdu, FAR, ANCHOR, 1, 2, 2500, 3);
+	size_t len = mct_udp(sdu, FAR, ANCHOR, 1, 2, 2500, 3);
 	int n;
 
 	cr_assert_eq(gma_frag_plan(GMA_METHOD_TRAILER, sdu, len, 1000, 28, f.flags, &plan), 0);
 	n = gma_frag_build(GMA_METHOD_TRAILER, &plan, 0, &f, sdu, len, frag, sizeof(frag));
-	rx(0, frag, (size_t)n, 0);
+	mct_rx(0, frag, (size_t)n, 0);
 	cr_assert_eq(mc_madp_held(m), 1);
 	cr_assert_leq(mc_madp_next_deadline(m, 0), 100);
 	mc_madp_poll(m, 150);
@@ -441,13 +332,13 @@ static void downlink_concat(enum gma_method meth)
 	int n;
 
 	make(meth, MX_DIALECT_RFC8743, 2);
-	la = mk_udp(a, FAR, ANCHOR, 1, 2, 100, 0xA);
-	lb = mk_udp(b, FAR, ANCHOR, 1, 2, 200, 0xB);
+	la = mct_udp(a, FAR, ANCHOR, 1, 2, 100, 0xA);
+	lb = mct_udp(b, FAR, ANCHOR, 1, 2, 200, 0xB);
 	sp[0] = (struct gma_span){ a, la };
 	sp[1] = (struct gma_span){ b, lb };
 	n = gma_concat_build(meth, &f, sp, 2, pdu, sizeof(pdu));
 	cr_assert_gt(n, 0);
-	rx(0, pdu, (size_t)n, 0);
+	mct_rx(0, pdu, (size_t)n, 0);
 	cr_assert_eq(n_dl, 2);
 	cr_assert_eq(dl[0].len, la);
 	cr_assert_arr_eq(dl[0].b, a, la);
@@ -472,18 +363,18 @@ Test(madp, downlink_reordered_across_paths)
 	struct mc_madp_stats st;
 
 	for (unsigned i = 0; i < 4; i++) {
-		sl[i] = mk_udp(s[i], FAR, ANCHOR, 1, 2, 40, (uint8_t)i);
+		sl[i] = mct_udp(s[i], FAR, ANCHOR, 1, 2, 40, (uint8_t)i);
 		pl[i] = dl_pdu(GMA_METHOD_TRAILER, s[i], sl[i], 500 + i, (uint8_t)i, p[i]);
 	}
-	rx(0, p[0], pl[0], 0);
-	rx(1, p[2], pl[2], 1); /* 501 is late on path 0 */
-	rx(1, p[3], pl[3], 2);
+	mct_rx(0, p[0], pl[0], 0);
+	mct_rx(1, p[2], pl[2], 1); /* 501 is late on path 0 */
+	mct_rx(1, p[3], pl[3], 2);
 	cr_assert_eq(n_dl, 1, "502 and 503 wait for 501");
-	rx(0, p[1], pl[1], 3);
+	mct_rx(0, p[1], pl[1], 3);
 	cr_assert_eq(n_dl, 4);
 	for (unsigned i = 0; i < 4; i++)
 		cr_assert_eq(dl[i].b[28], i, "delivered in Flow SN order");
-	rx(0, p[1], pl[1], 4); /* a duplicate */
+	mct_rx(0, p[1], pl[1], 4); /* a duplicate */
 	cr_assert_eq(n_dl, 4, "duplicates are dropped");
 	mc_madp_stats(m, &st);
 	cr_assert_eq(st.reorder.reordered, 2, "502 and 503 waited; 501 was the next expected");
@@ -499,11 +390,11 @@ Test(madp, downlink_gap_given_up_after_the_timeout)
 	size_t sl[3], pl[3];
 
 	for (unsigned i = 0; i < 3; i++) {
-		sl[i] = mk_udp(s[i], FAR, ANCHOR, 1, 2, 40, (uint8_t)i);
+		sl[i] = mct_udp(s[i], FAR, ANCHOR, 1, 2, 40, (uint8_t)i);
 		pl[i] = dl_pdu(GMA_METHOD_TRAILER, s[i], sl[i], i, (uint8_t)i, p[i]);
 	}
-	rx(0, p[0], pl[0], 1000);
-	rx(1, p[2], pl[2], 1001); /* 1 lost; path 0 still live */
+	mct_rx(0, p[0], pl[0], 1000);
+	mct_rx(1, p[2], pl[2], 1001); /* 1 lost; path 0 still live */
 	cr_assert_eq(n_dl, 1);
 	cr_assert_leq(mc_madp_next_deadline(m, 1001), 1101);
 	mc_madp_poll(m, 1050);
@@ -517,10 +408,10 @@ Test(madp, downlink_without_flow_sn_is_delivered_at_once)
 {
 	uint8_t s[128], p[4096];
 	struct gma_fields f = { .flags = GMA_F_TIMESTAMP, .timestamp = 1 };
-	size_t sl = mk_udp(s, FAR, ANCHOR, 1, 2, 40, 9);
+	size_t sl = mct_udp(s, FAR, ANCHOR, 1, 2, 40, 9);
 	int n = gma_encode(GMA_METHOD_TRAILER, &f, s, sl, p, sizeof(p));
 
-	rx(0, p, (size_t)n, 0);
+	mct_rx(0, p, (size_t)n, 0);
 	cr_assert_eq(n_dl, 1);
 	cr_assert_eq(mc_madp_held(m), 0);
 }
@@ -543,21 +434,10 @@ static void probe(enum mx_dialect d, unsigned on, uint16_t sn, uint8_t flags, bo
 
 	if (rcid && d == MX_DIALECT_RFC8743)
 		req.flags |= MX_PROBE_F_RCID;
-	sl = mk_udp(sdu, CTRL_IP, ANCHOR, 9999, 9999, 0, 0);
-	n = mx_ctrl_encode(d, &req, sdu + 28, 64);
-	cr_assert_gt(n, 0);
-	sl += (size_t)n;
-	sdu[2] = (uint8_t)(sl >> 8);
-	sdu[3] = (uint8_t)sl;
-	sdu[24] = (uint8_t)((8 + n) >> 8);
-	sdu[25] = (uint8_t)(8 + n);
-	sdu[10] = sdu[11] = 0;
-	uint16_t ck = gma_ipv4_cksum(sdu, 20);
-	sdu[10] = (uint8_t)(ck >> 8);
-	sdu[11] = (uint8_t)ck;
+	sl = mct_probe_sdu(sdu, d, &req);
 	n = gma_encode(GMA_METHOD_TRAILER, &f, sdu, sl, pdu, sizeof(pdu));
 	cr_assert_gt(n, 0);
-	rx(on, pdu, (size_t)n, 1000);
+	mct_rx(on, pdu, (size_t)n, 1000);
 }
 
 /* The ACK sent last: GMA decoded, inner IPv4/UDP checked; returns its body. */
@@ -656,13 +536,13 @@ Test(madp, keep_alive_counted)
 	struct gma_fields f = { .flags = GMA_F_TIMESTAMP, .timestamp = 5 };
 	uint8_t sdu[128], pdu[4096];
 	struct mc_path_stats ps;
-	size_t sl = mk_udp(sdu, CTRL_IP, ANCHOR, 9999, 9999, 4, 0);
+	size_t sl = mct_udp(sdu, CTRL_IP, ANCHOR, 9999, 9999, 4, 0);
 	int n;
 
 	n = mx_ctrl_encode(MX_DIALECT_RFC8743, &ka, sdu + 28, 4);
 	cr_assert_eq(n, 4);
 	n = gma_encode(GMA_METHOD_TRAILER, &f, sdu, sl, pdu, sizeof(pdu));
-	rx(0, pdu, (size_t)n, 0);
+	mct_rx(0, pdu, (size_t)n, 0);
 	mc_madp_path_stats(m, 0, &ps);
 	cr_assert_eq(ps.keepalives_rx, 1);
 	cr_assert_eq(n_dl, 0);
@@ -672,10 +552,10 @@ Test(madp, keep_alive_counted)
 Test(madp, udp_to_another_port_is_user_traffic)
 {
 	uint8_t sdu[128], pdu[4096];
-	size_t sl = mk_udp(sdu, CTRL_IP, ANCHOR, 9999, 53, 10, 0);
+	size_t sl = mct_udp(sdu, CTRL_IP, ANCHOR, 9999, 53, 10, 0);
 	struct gma_fields f = { .flags = GMA_F_TIMESTAMP, .timestamp = 5 };
 	int n = gma_encode(GMA_METHOD_TRAILER, &f, sdu, sl, pdu, sizeof(pdu));
 
-	rx(0, pdu, (size_t)n, 0);
+	mct_rx(0, pdu, (size_t)n, 0);
 	cr_assert_eq(n_dl, 1);
 }

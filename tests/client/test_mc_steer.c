@@ -9,6 +9,7 @@
 
 #include "cp_msg.h"
 #include "mc_steer.h"
+#include "mc_test_pkt.h"
 
 #define ALL 0xFFFFu
 #define BIT(c) (uint16_t)(1u << (c))
@@ -25,14 +26,7 @@ static size_t pkt(uint8_t *b, uint32_t src, uint32_t dst, uint8_t proto, uint16_
 	b[3] = 40;
 	b[8] = 64;
 	b[9] = proto;
-	for (int i = 0; i < 4; i++) {
-		b[12 + i] = (uint8_t)(src >> (24 - 8 * i));
-		b[16 + i] = (uint8_t)(dst >> (24 - 8 * i));
-	}
-	b[20] = (uint8_t)(sp >> 8);
-	b[21] = (uint8_t)sp;
-	b[22] = (uint8_t)(dp >> 8);
-	b[23] = (uint8_t)dp;
+	mct_ip4_addrs(b, src, dst, sp, dp);
 	return 40;
 }
 

@@ -57,6 +57,13 @@ static void usage_error(const char *msg)
 	cr_assert_null(a.body, "a failed parse keeps no body");
 }
 
+/* The words (after "mamsctl") are a usage error whose message has msg. */
+#define refused(msg, ...)                                                                    \
+	do {                                                                                 \
+		cr_assert_eq(parse(__VA_ARGS__), MCTL_EXIT_USAGE, "accepted, not: %s", msg); \
+		usage_error(msg);                                                            \
+	} while (0)
+
 static void teardown(void)
 {
 	mctl_args_free(&a);
@@ -102,12 +109,9 @@ Test(mamsctl_args, sessions_page)
 	cr_assert_eq(parse("sessions", "--offset", "200", "--limit", "1000"), MCTL_EXIT_OK, "%s",
 		     err);
 	cr_assert_str_eq(a.path, "/v1/sessions?offset=200&limit=1000");
-	cr_assert_eq(parse("--limit", "0", "sessions"), MCTL_EXIT_USAGE);
-	usage_error("--limit 0: expected an integer 1..1000");
-	cr_assert_eq(parse("sessions", "--limit", "1001"), MCTL_EXIT_USAGE);
-	usage_error("--limit 1001");
-	cr_assert_eq(parse("health", "--offset", "1"), MCTL_EXIT_USAGE);
-	usage_error("--offset and --limit belong to \"sessions\"");
+	refused("--limit 0: expected an integer 1..1000", "--limit", "0", "sessions");
+	refused("--limit 1001", "sessions", "--limit", "1001");
+	refused("--offset and --limit belong to \"sessions\"", "health", "--offset", "1");
 }
 
 Test(mamsctl_args, session_and_terminate)
@@ -122,16 +126,12 @@ Test(mamsctl_args, session_and_terminate)
 	cr_assert_str_eq(a.path, "/v1/sessions/4294967295");
 	cr_assert_null(a.body);
 
-	cr_assert_eq(parse("session"), MCTL_EXIT_USAGE);
-	usage_error("session: the session ID is missing");
-	cr_assert_eq(parse("terminate", "4294967296"), MCTL_EXIT_USAGE);
-	usage_error("terminate: session ID \"4294967296\": expected an integer 0..4294967295");
-	cr_assert_eq(parse("session", "-1"), MCTL_EXIT_USAGE); /* an unknown option to getopt */
-	usage_error("-1");
-	cr_assert_eq(parse("session", "7x"), MCTL_EXIT_USAGE);
-	usage_error("session ID \"7x\"");
-	cr_assert_eq(parse("session", "7", "8"), MCTL_EXIT_USAGE);
-	usage_error("session: unexpected argument \"8\"");
+	refused("session: the session ID is missing", "session");
+	refused("terminate: session ID \"4294967296\": expected an integer 0..4294967295",
+		"terminate", "4294967296");
+	refused("-1", "session", "-1"); /* an unknown option to getopt */
+	refused("session ID \"7x\"", "session", "7x");
+	refused("session: unexpected argument \"8\"", "session", "7", "8");
 }
 
 Test(mamsctl_args, steer_split)
@@ -210,14 +210,11 @@ Test(mamsctl_args, policy_put)
 	cr_assert_eq(parse("policy", "probe_fail=3"), MCTL_EXIT_OK);
 	cr_assert_str_eq(body(), "{\"probe_fail\":3}");
 
-	cr_assert_eq(parse("policy", "interval=5"), MCTL_EXIT_USAGE);
-	usage_error("unknown key \"interval\" (keys: interval_ms, min_change_pct, probe_fail, hold_down_ms)");
-	cr_assert_eq(parse("policy", "interval_ms"), MCTL_EXIT_USAGE);
-	usage_error("\"interval_ms\": expected KEY=VALUE");
-	cr_assert_eq(parse("policy", "interval_ms=fast"), MCTL_EXIT_USAGE);
-	usage_error("interval_ms: \"fast\" is not an integer");
-	cr_assert_eq(parse("policy", "probe_fail=1", "probe_fail=2"), MCTL_EXIT_USAGE);
-	usage_error("probe_fail is given twice");
+	refused("unknown key \"interval\" (keys: interval_ms, min_change_pct, probe_fail, hold_down_ms)",
+		"policy", "interval=5");
+	refused("\"interval_ms\": expected KEY=VALUE", "policy", "interval_ms");
+	refused("interval_ms: \"fast\" is not an integer", "policy", "interval_ms=fast");
+	refused("probe_fail is given twice", "policy", "probe_fail=1", "probe_fail=2");
 }
 
 Test(mamsctl_args, reload)
@@ -226,8 +223,7 @@ Test(mamsctl_args, reload)
 	cr_assert_str_eq(a.method, "POST");
 	cr_assert_str_eq(a.path, "/v1/config/reload");
 	cr_assert_null(a.body);
-	cr_assert_eq(parse("reload", "now"), MCTL_EXIT_USAGE);
-	usage_error("reload: unexpected argument \"now\"");
+	refused("reload: unexpected argument \"now\"", "reload", "now");
 }
 
 Test(mamsctl_args, options_anywhere)
@@ -275,10 +271,10 @@ Test(mamsctl_args, option_errors)
 			     i);
 		usage_error(c[i].msg);
 	}
-	cr_assert_eq(parse("--token", "t", "--token-file", "/f", "health"), MCTL_EXIT_USAGE);
-	usage_error("give --token or --token-file, not both");
-	cr_assert_eq(parse("--cacert", "/ca.pem", "--insecure", "health"), MCTL_EXIT_USAGE);
-	usage_error("give --cacert or --insecure, not both");
+	refused("give --token or --token-file, not both",
+		"--token", "t", "--token-file", "/f", "health");
+	refused("give --cacert or --insecure, not both",
+		"--cacert", "/ca.pem", "--insecure", "health");
 }
 
 Test(mamsctl_args, environment)
