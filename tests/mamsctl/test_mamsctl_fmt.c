@@ -184,6 +184,16 @@ Test(mamsctl_fmt, sessions)
 		cr_assert_str_eq(line(1), "(no sessions at this offset)");
 		cr_assert_str_eq(line(2), "0 of 1 session (from offset 5)");
 	}
+	{
+		/* no session at all: no trailing blank in the note */
+		json_t *j = json_pack("{s:i, s:i, s:i, s:[]}", "total", 0, "offset", 0, "limit", 100,
+				      "sessions");
+
+		cr_assert_eq(fmt(MCTL_SESSIONS, j, 0), 0);
+		json_decref(j);
+		cr_assert_str_eq(line(1), "(no sessions)");
+		cr_assert_str_eq(line(2), "0 of 0 sessions");
+	}
 }
 
 Test(mamsctl_fmt, session_detail)

@@ -357,7 +357,7 @@ static void fmt_sessions(const json_t *r, FILE *out)
 	}
 	tbl_print(&t, out);
 	if (shown == 0)
-		fprintf(out, "(no sessions %s)\n", total > 0 ? "at this offset" : "");
+		fprintf(out, "(no sessions%s)\n", total > 0 ? " at this offset" : "");
 	fprintf(out, "%zu of %" JSON_INTEGER_FORMAT " session%s", shown, total,
 		total == 1 ? "" : "s");
 	if (offset > 0 || (json_int_t)shown < total)
