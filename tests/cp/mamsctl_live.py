@@ -22,6 +22,7 @@ Wi-Fi connection with IPsec.  For every subcommand:
   - policy, policy KEY=VALUE; reload after the file changed (applied,
     restart required, the change visible); terminate (the CCM gets the
     termination request, the session goes from REST and the data plane);
+  - https: --cacert with the test CA, exit 3 without it, --insecure;
   - the token from MAMSCTL_TOKEN, --token, --token-file; 401 without;
     exit 1 with the server's message and field on stderr for an unknown
     session, flow, connection, bad policy value, invalid file; exit 3 when
@@ -554,6 +555,41 @@ async def check_terminate(lv, ccm, usid):
     check(ls[1:] == ["(no sessions)", "0 of 0 sessions"], "sessions when none %s" % ls)
 
 
+def run_tls(tmp):
+    """https: the gateway's certificate checked against --cacert, refused
+    without it (exit 3), --insecure; the token and tables as over http."""
+    subprocess.run(["sh", rl.PKI, tmp], check=True, timeout=60)
+    cfg = json.loads(json.dumps(rl.CONFIG))
+    del cfg["ncm"]
+    cfg["rest"]["tls"] = {"cert": os.path.join(tmp, "server.pem"),
+                          "key": os.path.join(tmp, "server.key")}
+    gw = rl.Gateway(tmp, cfg, "mamsctl-tls")
+    try:
+        ca = os.path.join(tmp, "ca.pem")
+        url = "https://127.0.0.1:%d" % gw.rest_port
+        ctl = Ctl(url)
+        h = kv(lines_of(ctl.ok("--cacert", ca, "health")))
+        check(h["status"] == "ok" and h["sessions"] == "1", "health over https %s" % h)
+        ls = lines_of(ctl.ok("--cacert", ca, "sessions"))
+        row = table(ls[:-1], 0)
+        check(len(row) == 1 and (row[0]["ID"], row[0]["STATE"]) == ("7", "static") and
+              ls[-1] == "1 of 1 session", "sessions over https %s" % ls)
+        rc, out, err = ctl.run("health")  # the test CA is not among the system's
+        check(rc == 3 and out == "" and err.startswith("mamsctl: GET %s/v1/health: " % url),
+              "https with an unknown CA: exit %d, %r" % (rc, err))
+        check(kv(lines_of(ctl.ok("--insecure", "health")))["status"] == "ok", "--insecure")
+        # no NCM: the policy is a 409 naming no field
+        rc, out, err = ctl.run("--cacert", ca, "policy")
+        check(rc == 1 and out == "" and err.startswith("mamsctl: HTTP 409: ") and
+              "(field:" not in err, "policy without an NCM: exit %d, %r" % (rc, err))
+    except BaseException:
+        print(gw.log(), file=sys.stderr)
+        gw.stop()
+        raise
+    rc = gw.stop()
+    check(rc == 0, "mamsgw exit status %d: %s" % (rc, gw.log()))
+
+
 def check_nothing_listens():
     # a bound socket that does not listen: connections to it are refused
     with socket.socket() as s:
@@ -604,6 +640,7 @@ def main():
             raise
         rc = gw.stop()
         check(rc == 0, "mamsgw exit status %d: %s" % (rc, gw.log()))
+        run_tls(tmp)
         check_nothing_listens()
         print("ok: every mamsctl subcommand against a running gateway")
     finally:
