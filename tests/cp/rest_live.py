@@ -23,6 +23,9 @@ HTTP with urllib:
 
     rest_live.py MAMSGW_BIN MAKE_TEST_PKI_SH OPENAPI_YAML
 
+Its harness (Gateway, Rest, the CCM's bring_up/recv, CONFIG) is imported by
+mamsctl_live.py: call setup() first.
+
 Bounded: every wait has a timeout, mamsgw runs with --run-ms and is
 stopped at the end.
 """
@@ -40,13 +43,15 @@ import urllib.error
 import urllib.request
 
 import re
+import socket
 
 import jsonschema
 import websockets
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-MAMSGW, PKI, OPENAPI = sys.argv[1], sys.argv[2], sys.argv[3]
+# Set by setup(): the mamsgw binary, make_test_pki.sh, the answers' contract.
+MAMSGW = PKI = CONTRACT = None
 STEP = 5.0
 TOKEN = "rest-live-t0ken"
 
@@ -86,15 +91,19 @@ def check(cond, what):
         raise AssertionError(what)
 
 
+NULL_VDEVS = ("net_null0", "net_null1", "net_null2")
+
+
 class Gateway:
-    def __init__(self, tmp, cfg, name):
+    def __init__(self, tmp, cfg, name, vdevs=NULL_VDEVS):
         self.cfgfile = os.path.join(tmp, name + ".json")
         self.write(cfg)
         self.prefix = "mamsgw-rest-live-%s-%d" % (name, os.getpid())
         args = [MAMSGW, "--no-huge", "--no-shconf", "--no-pci", "-m", "256",
-                "--file-prefix=" + self.prefix, "-l", "0,1", "--log-level=lib.eal:error",
-                "--vdev", "net_null0", "--vdev", "net_null1", "--vdev", "net_null2",
-                "--", "--config", self.cfgfile, "--run-ms", "120000"]
+                "--file-prefix=" + self.prefix, "-l", "0,1", "--log-level=lib.eal:error"]
+        for v in vdevs:
+            args += ["--vdev", v]
+        args += ["--", "--config", self.cfgfile, "--run-ms", "120000"]
         self.out = open(os.path.join(tmp, name + ".out"), "w+")
         self.proc = subprocess.Popen(args, stdout=self.out, stderr=subprocess.STDOUT)
         self.ws_port = self.rest_port = None
@@ -118,6 +127,15 @@ class Gateway:
         self.out.flush()
         self.out.seek(0)
         return self.out.read()
+
+    def telemetry(self, cmd):
+        """The data plane's own view: one rte_telemetry command's answer."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+            s.settimeout(STEP)
+            s.connect("/var/run/dpdk/%s/dpdk_telemetry.v2" % self.prefix)
+            s.recv(16384)  # the greeting
+            s.send(cmd.encode())
+            return json.loads(s.recv(1 << 20).decode())[cmd.split(",")[0]]
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -176,7 +194,9 @@ class Contract:
         self.checked += 1
 
 
-CONTRACT = Contract(OPENAPI)
+def setup(mamsgw, pki, openapi):
+    global MAMSGW, PKI, CONTRACT
+    MAMSGW, PKI, CONTRACT = mamsgw, pki, Contract(openapi)
 
 
 class Rest:
@@ -247,6 +267,15 @@ async def recv(ws, want, usid=None):
 
 
 async def bring_up(ws):
+    return (await bring_up_setup(ws))[0]
+
+
+async def bring_up_setup(ws, ipsec=False):
+    """A session with connections 0 and 3; with ipsec the CCM lists the IPsec
+    adaptation.  Returns its unique_session_id and the NCM's UP setup."""
+    adapt = [{"method": "UDP_without_DTLS", "supported": True}]
+    if ipsec:
+        adapt.append({"method": "IPsec", "supported": True})
     await ws.send(json.dumps(dict(base("mx_capability_req", 3), **{
         "feature_active": [{"feature_name": "fragmentation", "active": True}],
         "num_anchor_connections": 1,
@@ -255,7 +284,7 @@ async def bring_up(ws):
         "delivery_connections": [{"connection_id": 0, "connection_type": "Wi-Fi"},
                                  {"connection_id": 3, "connection_type": "LTE"}],
         "convergence_methods": [{"method": "GMA", "supported": True}],
-        "adaptation_methods": [{"method": "UDP_without_DTLS", "supported": True}]})))
+        "adaptation_methods": adapt})))
     usid = (await recv(ws, "mx_capability_rsp"))["unique_session_id"]
     await ws.send(json.dumps(dict(base("mx_capability_ack", 3, usid), capability_ack="MX_ACCEPT")))
     setup = await recv(ws, "mx_up_setup_conf_req", usid)
@@ -271,7 +300,7 @@ async def bring_up(ws):
     steer = await recv(ws, "mx_traffic_steering_req", usid)
     await ws.send(json.dumps(dict(base("mx_traffic_steering_rsp", steer["sequence_num"], usid),
                                   feature_active=[])))
-    return usid
+    return usid, setup
 
 
 # ---- checks ------------------------------------------------------------------------
@@ -472,6 +501,7 @@ def run_tls(tmp):
 
 
 def main():
+    setup(sys.argv[1], sys.argv[2], sys.argv[3])
     tmp = tempfile.mkdtemp(prefix="rest-live-")
     try:
         run_plain(tmp)

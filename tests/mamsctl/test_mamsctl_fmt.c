@@ -184,6 +184,16 @@ Test(mamsctl_fmt, sessions)
 		cr_assert_str_eq(line(1), "(no sessions at this offset)");
 		cr_assert_str_eq(line(2), "0 of 1 session (from offset 5)");
 	}
+	{
+		/* no session at all: no trailing blank in the note */
+		json_t *j = json_pack("{s:i, s:i, s:i, s:[]}", "total", 0, "offset", 0, "limit", 100,
+				      "sessions");
+
+		cr_assert_eq(fmt(MCTL_SESSIONS, j, 0), 0);
+		json_decref(j);
+		cr_assert_str_eq(line(1), "(no sessions)");
+		cr_assert_str_eq(line(2), "0 of 0 sessions");
+	}
 }
 
 Test(mamsctl_fmt, session_detail)
@@ -201,6 +211,11 @@ Test(mamsctl_fmt, session_detail)
 		"   0  wifi  Wi-Fi  up     1500  192.0.2.10:5000     no      10432      2     3    36000  43000000    20000   2100000      2");
 	cr_assert_str_eq(line(c + 3),
 		"   3  lte   LTE    down   1400  198.51.100.10:5001  yes     61020      9     0    16000  19000000    11000   1200000      0");
+	/* the SPIs of the IPsec connection (lte) in hex; none before a rekey: "-" */
+	c = find_line("ipsec:");
+	cr_assert_str_eq(line(c + 1), "CONN  NAME  SPI_OUT     SPI_IN      SPI_IN_PREV");
+	cr_assert_str_eq(line(c + 2), "   3  lte   0xabcdef12  0x80000101  -");
+	cr_assert_str_eq(line(c + 3), "");
 	/* wifi's non-zero drops get their own table; lte's empty map none */
 	c = find_line("connection wifi drops:");
 	cr_assert_str_eq(line(c + 2), "reorder_duplicate      2");

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE /* vasprintf */
 #include "mamsctl.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,7 +357,7 @@ static void fmt_sessions(const json_t *r, FILE *out)
 	}
 	tbl_print(&t, out);
 	if (shown == 0)
-		fprintf(out, "(no sessions %s)\n", total > 0 ? "at this offset" : "");
+		fprintf(out, "(no sessions%s)\n", total > 0 ? " at this offset" : "");
 	fprintf(out, "%zu of %" JSON_INTEGER_FORMAT " session%s", shown, total,
 		total == 1 ? "" : "s");
 	if (offset > 0 || (json_int_t)shown < total)
@@ -416,6 +417,44 @@ static void flows_table(const json_t *flows, FILE *out)
 	tbl_print(&t, out);
 }
 
+/* An SPI in hex as ip-xfrm and Wireshark show it; "-" when absent or 0 (none). */
+static void tbl_spi(struct tbl *t, const json_t *c, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(c, key));
+
+	if (v <= 0 || v > 0xffffffff)
+		tbl_cell(t, "-");
+	else
+		tbl_cell(t, "0x%08" PRIx32, (uint32_t)v);
+}
+
+/* The SPIs in use on the IPsec connections, when there are any (keys are
+ * never in the answer). */
+static void ipsec_table(const json_t *conns, FILE *out)
+{
+	const json_t *c;
+	struct tbl t;
+	size_t i;
+	bool any = false;
+
+	json_array_foreach(conns, i, c)
+		any |= json_is_true(json_object_get(c, "ipsec"));
+	if (!any)
+		return;
+	fputs("\nipsec:\n", out);
+	tbl_init(&t, ">CONN NAME SPI_OUT SPI_IN SPI_IN_PREV");
+	json_array_foreach(conns, i, c) {
+		if (!json_is_true(json_object_get(c, "ipsec")))
+			continue;
+		tbl_val(&t, c, "connection_id");
+		tbl_val(&t, c, "name");
+		tbl_spi(&t, c, "esp_spi_out");
+		tbl_spi(&t, c, "esp_spi_in");
+		tbl_spi(&t, c, "esp_spi_in_prev");
+	}
+	tbl_print(&t, out);
+}
+
 static void fmt_session(const json_t *r, FILE *out)
 {
 	static const char *const keys[] = {"id", "ncm_id", "state", "attached", "peer",
@@ -450,6 +489,7 @@ static void fmt_session(const json_t *r, FILE *out)
 		tbl_cell(&t, "%s", drops_sum(json_object_get(c, "drops"), sum, sizeof(sum)));
 	}
 	tbl_print(&t, out);
+	ipsec_table(json_object_get(r, "connections"), out);
 	json_array_foreach(json_object_get(r, "connections"), i, c) {
 		char title[96], name[64];
 
