@@ -88,6 +88,61 @@ static void diff(struct reload *rl, const json_t *a, const json_t *b, const char
 	restart(rl, path, section_reason(path));
 }
 
+/* The next step of a diff() path: key (into k) or [index] (into *idx). */
+static const char *path_step(const char *p, char *k, size_t kl, long *idx)
+{
+	size_t n = 0;
+
+	*idx = -1;
+	if (*p == '.')
+		p++;
+	if (*p == '[') {
+		*idx = strtol(p + 1, (char **)&p, 10);
+		return *p == ']' ? p + 1 : p;
+	}
+	while (*p != '\0' && *p != '.' && *p != '[' && n + 1 < kl)
+		k[n++] = *p++;
+	k[n] = '\0';
+	return p;
+}
+
+static json_t *child(json_t *j, const char *k, long idx)
+{
+	return idx >= 0 ? json_array_get(j, (size_t)idx) : json_object_get(j, k);
+}
+
+/*
+ * In run (the new file's JSON), put back at path what old (the running
+ * configuration's JSON) has there: a change that needs a restart is not
+ * running, so the next reload reports it again.
+ */
+static void revert(json_t *run, const json_t *old, const char *path)
+{
+	char k[128];
+	long idx;
+	json_t *r = run, *o = (json_t *)old;
+
+	while (*path != '\0') {
+		const char *next = path_step(path, k, sizeof(k), &idx);
+		json_t *oc = o != NULL ? child(o, k, idx) : NULL;
+
+		if (*next == '\0') {
+			if (idx >= 0 && oc != NULL && (size_t)idx < json_array_size(r))
+				json_array_set_new(r, (size_t)idx, json_deep_copy(oc));
+			else if (idx < 0 && oc != NULL && json_is_object(r))
+				json_object_set_new(r, k, json_deep_copy(oc));
+			else if (idx < 0 && json_is_object(r))
+				json_object_del(r, k);
+			return;
+		}
+		r = child(r, k, idx);
+		o = oc;
+		if (r == NULL)
+			return;
+		path = next;
+	}
+}
+
 static const json_t *session_json(const json_t *root, uint32_t id)
 {
 	const json_t *arr = json_object_get(root, "sessions");
@@ -346,11 +401,17 @@ int rest_reload(struct cp_rest *r, struct rest_call *c)
 		goto out;
 	}
 	/* The running configuration is the new file's for what was applied;
-	 * the rest keeps its running values (ports etc. are not re-read). */
+	 * the rest keeps its running values (ports etc. are not re-read), and
+	 * its JSON too, so that a later reload reports them again until a
+	 * restart. */
 	memcpy(r->dpc->sessions, nd->sessions, sizeof(nd->sessions));
 	r->dpc->n_sessions = nd->n_sessions;
 	memset(r->static_removed, 0, sizeof(r->static_removed));
 	memcpy(r->static_operator, op, sizeof(op));
+	if (r->config_json != NULL)
+		for (size_t i = 0; i < json_array_size(rl.restart); i++)
+			revert(root, r->config_json,
+			       json_string_value(json_object_get(json_array_get(rl.restart, i), "field")));
 	json_decref(r->config_json);
 	r->config_json = root;
 	root = NULL;

@@ -784,6 +784,9 @@ Test(rest, reload_applies_what_it_can_and_lists_the_rest)
 	write_cfg("198.51.100.2", "split", ", \"weights\": [1, 3]", 250, "n3w-token");
 	j = ok(req("POST", "/v1/config/reload", NULL, NULL), 200);
 	cr_assert(has_string(json_object_get(j, "applied"), "rest.token"), "%s", body_text);
+	/* Not restarted: the port's change is still reported, every time. */
+	cr_assert(has_field(json_object_get(j, "restart_required"), "ports[1].ipv4"), "%s", body_text);
+	cr_assert_eq(json_array_size(json_object_get(j, "restart_required")), 1, "%s", body_text);
 	json_decref(j);
 	expect_error(req("GET", "/v1/health", NULL, NULL), 401, "Authorization");
 	json_decref(ok(req_auth("Bearer n3w-token", "GET", "/v1/health", NULL, NULL), 200));
