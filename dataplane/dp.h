@@ -137,7 +137,7 @@ struct dp_path_state {
 	uint32_t srtt_us;           /* smoothed RTT (RFC 6298 gain 1/8), 0 = no sample */
 	uint64_t probes_sent, probe_acks;
 	uint32_t owd_jitter_ms;     /* one-way-delay variation (RFC 3550 style, x16) */
-	int64_t last_owd;           /* previous (local ms - GMA timestamp) */
+	uint32_t last_owd;          /* previous (local ms - GMA timestamp), mod 2^32 */
 	bool owd_valid;
 	uint64_t drops[DP_DROP_MAX]; /* this path's packets dropped, by reason */
 	/* Uplink PDUs accepted by client match from an endpoint that is not

@@ -364,15 +364,10 @@ static void measure(struct dp_worker *w, const struct dp_session *s, unsigned fi
 		fs->ul_dsn_valid[pi] = 1;
 	}
 	if (f->flags & GMA_F_TIMESTAMP) {
-		int64_t owd = (int64_t)(uint32_t)w->now_ms - (int64_t)f->timestamp;
+		uint32_t owd = (uint32_t)w->now_ms - f->timestamp; /* mod 2^32, as the field */
 
-		if (ps->owd_valid) {
-			int64_t d = owd - ps->last_owd;
-			uint32_t ad = (uint32_t)(d < 0 ? -d : d) * 16u;
-
-			/* RFC 3550 6.4.1 jitter estimator, kept scaled by 16. */
-			ps->owd_jitter_ms += (ad - ps->owd_jitter_ms) / 16u;
-		}
+		if (ps->owd_valid)
+			ps->owd_jitter_ms = gma_jitter16_update(ps->owd_jitter_ms, ps->last_owd, owd);
 		ps->last_owd = owd;
 		ps->owd_valid = true;
 	}

@@ -60,4 +60,22 @@ static inline bool gma_sn8_lt(uint8_t a, uint8_t b)
 	return gma_sn8_diff(a, b) < 0;
 }
 
+/*
+ * RFC 3550 6.4.1 interarrival jitter from GMA timestamps (ms), kept scaled
+ * by 16: j16 += (|D| * 16 - j16) / 16, D being the change of the one-way
+ * delay (local ms - the PDU's timestamp) from one PDU to the next.  Both
+ * delays are 32-bit ms values that wrap with the timestamp, so D is their
+ * serial difference; |D| is capped at 65535 ms so that a clock jump cannot
+ * overflow the estimate, which then decays by 1/16 per PDU.
+ */
+static inline uint32_t gma_jitter16_update(uint32_t j16, uint32_t owd_prev, uint32_t owd)
+{
+	int64_t d = gma_sn_diff_bits(owd, owd_prev, 32);
+	int64_t ad = d < 0 ? -d : d;
+
+	if (ad > 65535)
+		ad = 65535;
+	return (uint32_t)((int64_t)j16 + (ad * 16 - (int64_t)j16) / 16);
+}
+
 #endif /* GMA_SEQ_H */

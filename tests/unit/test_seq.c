@@ -78,3 +78,53 @@ Test(seq, antisymmetric_and_consistent)
 			cr_assert_eq(gma_sn8_diff(a8, b8), -gma_sn8_diff(b8, a8));
 	}
 }
+
+/* ---- gma_jitter16_update (RFC 3550 6.4.1 on GMA timestamps) ---------------- */
+
+Test(jitter, constant_delay_gives_zero)
+{
+	uint32_t j = 0;
+
+	for (uint32_t i = 0; i < 100; i++)
+		j = gma_jitter16_update(j, 40, 40);
+	cr_assert_eq(j, 0);
+}
+
+Test(jitter, alternating_delay_converges_to_the_mean_change)
+{
+	uint32_t j = 0, owd = 100;
+
+	for (uint32_t i = 0; i < 1000; i++) {
+		uint32_t next = i % 2 ? 100 : 110; /* |D| = 10 ms every PDU */
+
+		j = gma_jitter16_update(j, owd, next);
+		owd = next;
+	}
+	cr_assert(j >= 9 * 16 && j <= 10 * 16, "j16 %u (%.2f ms)", j, j / 16.0);
+}
+
+Test(jitter, decreases_without_wrapping)
+{
+	uint32_t j = 0, prev;
+
+	for (uint32_t i = 0; i < 200; i++)
+		j = gma_jitter16_update(j, 0, i % 2 ? 0 : 50); /* large variation */
+	cr_assert_gt(j, 16 * 20);
+	for (uint32_t i = 0; i < 300; i++) {
+		prev = j;
+		j = gma_jitter16_update(j, 70, 70); /* then steady: it decays */
+		cr_assert_leq(j, prev, "step %u: %u after %u (it must never jump up)", i, j, prev);
+	}
+	cr_assert_lt(j, 16, "decayed to under 1 ms: %u", j);
+}
+
+Test(jitter, timestamp_wrap_is_a_small_change)
+{
+	/* The one-way delay crosses 2^32 (the timestamp wrapped): D = 21 ms. */
+	uint32_t j = gma_jitter16_update(0, 0xFFFFFFF0u, 0x00000005u);
+
+	cr_assert_eq(j, 21, "21 ms x 16 / 16 = 21 (x16 scale), got %u", j);
+	/* A clock jump is capped (65535 ms), never an overflow. */
+	j = gma_jitter16_update(0, 0, 0x40000000u);
+	cr_assert_eq(j, 65535);
+}
