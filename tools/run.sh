@@ -5,10 +5,12 @@
 # installs the packages and builds (tools/setup.sh), then brings up the
 # namespace test bed (tests/e2e/testbed.sh, docs/testbed.md): mams-client
 # with a Wi-Fi and an LTE link, each through the link emulator mams-linkem,
-# mamsgw (DPDK, af_packet ports) with its NCM, and a server behind it.  Through
-# the client's tunnel: ping, then iperf3 TCP for 5 s each way; prints the
-# throughput, the gateway's per-path counters (telemetry /mamsgw/session,<id>)
-# and mams-client's stats lines.  Everything is removed at exit; the exit
+# mamsgw (DPDK, af_packet ports) with its NCM — Wi-Fi protected with IPsec
+# (ESP, keys derived from the NCM's secret), LTE plain GMA — and its REST API,
+# and a server behind it.  Through the client's tunnel: ping, then iperf3 TCP
+# for 5 s each way; prints the throughput, the gateway's per-path counters
+# (telemetry /mamsgw/session,<id>), `mamsctl sessions` and `mamsctl session
+# ID` (the operator's view over REST) and mams-client's stats lines.  Everything is removed at exit; the exit
 # status is non-zero when the demo fails.
 #
 #   bash tools/run.sh --pcap        the offline demo (no root needed): the
@@ -27,7 +29,7 @@ mode=live
 case ${1:-} in
 "") ;;
 --pcap) mode=pcap ;;
--h | --help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h | --help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 *) echo "run.sh: unknown option $1 (--pcap, --help)" >&2; exit 2 ;;
 esac
 
@@ -75,11 +77,23 @@ fail() { echo "run.sh: FAILED: $*" >&2; failed=1; }
 
 echo
 echo "==== test bed: client (Wi-Fi + LTE) -> mams-linkem -> mamsgw -> server"
-tb_up --gw # its EXIT trap removes everything, and prints the logs on failure
+tb_up # its EXIT trap removes everything, and prints the logs on failure
+# The test bed's gateway configuration, plus: Wi-Fi offered with the IPsec
+# adaptation (ESP with keys derived from the NCM's per-session secret; the
+# secret crosses the test bed's own control link, hence ipsec_secret_over_ws),
+# LTE plain GMA; the REST API on 127.0.0.1:8080 in the gateway's namespace.
+tb_gw_config | "$TB_PYTHON" -c '
+import json, sys
+c = json.load(sys.stdin)
+c["ncm"]["ipsec_secret_over_ws"] = True
+c["ncm"]["delivery"][0]["ipsec"] = {"suite": "aes128-gcm", "esn": True}
+c["rest"] = {"listen": {"ip": "127.0.0.1", "port": 8080}}
+json.dump(c, sys.stdout, indent=1)' >"$TB_RUN/mamsgw-demo.json"
+TB_GW_CONFIG=$TB_RUN/mamsgw-demo.json tb_start_gw
 tb_emu wifi both delay=10 rate=50mbit >/dev/null
 tb_emu lte both delay=30 rate=20mbit >/dev/null
-echo "links: Wi-Fi 10 ms each way, 50 Mbit/s; LTE 30 ms each way, 20 Mbit/s (mams-linkem)"
-tb_start_client --stats-interval-ms 1000
+echo "links: Wi-Fi 10 ms each way, 50 Mbit/s (IPsec); LTE 30 ms each way, 20 Mbit/s (mams-linkem)"
+tb_start_client --stats-interval-ms 1000 --ipsec-suite aes128-gcm --ipsec-esn on
 read -r sid anchor < <(tb_wait_session 15)
 echo "session $sid: client anchor address $anchor on $TB_TUN; gateway NCM ws://$TB_CTL_GW:$TB_NCM_PORT/"
 sleep 1 # both paths in the data plane, the policy's first probes
@@ -117,6 +131,15 @@ for conn, name in ((0, "wifi"), (3, "lte")):
     k = lambda f: d.get("path%d_%s" % (conn, f), "-")
     print("path %-4s (conn %d): up=%s tx_pkts=%s rx_pkts=%s lost=%s rtt_us=%s probes_sent=%s probe_acks=%s drops=%s" % (
         name, conn, k("up"), k("tx_pkts"), k("rx_pkts"), k("lost"), k("rtt_us"), k("probes_sent"), k("probe_acks"), k("drops")))'
+
+echo
+echo "==== the operator's view: mamsctl against the REST API (in the gateway's namespace)"
+mamsctl=$build/tools/mamsctl/mamsctl
+for cmd in sessions "session $sid"; do
+  echo "\$ mamsctl $cmd"
+  # shellcheck disable=SC2086 # $cmd is two words on purpose
+  tb_exec gw "$mamsctl" --url http://127.0.0.1:8080 $cmd || fail "mamsctl $cmd"
+done
 
 echo
 echo "==== mams-client's stats lines (latest)"
