@@ -7,14 +7,13 @@
  */
 #include "cp_config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "dp_config_json.h"
+#include "cp_config_util.h"
 
 #define CP_MAX_TIMER_MS 3600000u  /* an hour */
 #define CP_DEFAULT_LISTEN_PORT 8765u
@@ -23,8 +22,6 @@ static const char *const ncm_keys[] = {
 	"ncm_id", "listen", "endpoint", "tls", "token", "token_file", "limits", "timers",
 	"anchor", "delivery", "session", "policy", "ssids", "ipsec_secret_over_ws", NULL,
 };
-static const char *const endpoint_keys[] = { "ip", "port", NULL };
-static const char *const tls_keys[] = { "cert", "key", "client_ca", NULL };
 static const char *const limit_keys[] = {
 	"max_message", "max_depth", "max_array", "max_sessions", NULL,
 };
@@ -83,99 +80,6 @@ void cp_config_defaults(struct cp_config *c)
 	c->policy.min_change_pct = 10;
 	c->policy.probe_fail = 3;
 	c->policy.hold_down_ms = 5000;
-}
-
-static int copy_str(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
-		    char *dst, size_t cap)
-{
-	const char *s;
-	int rc = cfg_get_str(p, o, path, key, false, &s);
-
-	if (rc <= 0)
-		return rc;
-	if (s[0] == '\0' || strlen(s) >= cap)
-		return cfg_fail(p, path, key, "must be 1..%zu characters", cap - 1);
-	memcpy(dst, s, strlen(s) + 1);
-	return 0;
-}
-
-static int parse_endpoint(struct cfg_parser *p, const json_t *ncm, const char *key,
-			  uint32_t *ip, uint16_t *port)
-{
-	const json_t *o = json_object_get(ncm, key);
-	char path[CFG_PATH_LEN];
-
-	if (o == NULL)
-		return 0;
-	cfg_subpath(path, "ncm.%s", key);
-	if (cfg_check_object(p, o, path, endpoint_keys))
-		return -1;
-	if (json_object_get(o, "ip") != NULL) {
-		*ip = 0;
-		/* "0.0.0.0" is allowed here: listen on every address */
-		if (json_is_string(json_object_get(o, "ip")) &&
-		    strcmp(json_string_value(json_object_get(o, "ip")), "0.0.0.0") == 0) {
-			if (strcmp(key, "endpoint") == 0)
-				return cfg_fail(p, path, "ip", "must be an address CCMs can reach");
-		} else if (cfg_get_ipv4(p, o, path, "ip", true, ip)) {
-			return -1;
-		}
-	}
-	/* port 0: the kernel picks one (tests); never in an announcement */
-	return cfg_get_u16(p, o, path, "port", false, strcmp(key, "endpoint") == 0 ? 1 : 0,
-			   UINT16_MAX, port);
-}
-
-static int parse_token_file(struct cfg_parser *p, const char *file, struct cp_config *c)
-{
-	FILE *f = fopen(file, "r");
-	size_t n;
-
-	if (f == NULL)
-		return cfg_fail(p, "ncm", "token_file", "cannot open %s: %s", file,
-				strerror(errno));
-	n = fread(c->token, 1, sizeof(c->token) - 1, f);
-	c->token[n] = '\0';
-	if (!feof(f) && fgetc(f) != EOF) {
-		fclose(f);
-		return cfg_fail(p, "ncm", "token_file", "%s: token longer than %u bytes", file,
-				CP_TOKEN_LEN - 1);
-	}
-	fclose(f);
-	while (n > 0 && (c->token[n - 1] == '\n' || c->token[n - 1] == '\r' ||
-			 c->token[n - 1] == ' '))
-		c->token[--n] = '\0';
-	if (n == 0)
-		return cfg_fail(p, "ncm", "token_file", "%s is empty", file);
-	return 0;
-}
-
-static int parse_security(struct cfg_parser *p, const json_t *ncm, struct cp_config *c)
-{
-	const json_t *o = json_object_get(ncm, "tls");
-	const char *file = NULL;
-
-	if (o != NULL) {
-		if (cfg_check_object(p, o, "ncm.tls", tls_keys) ||
-		    copy_str(p, o, "ncm.tls", "cert", c->cert, sizeof(c->cert)) ||
-		    copy_str(p, o, "ncm.tls", "key", c->key, sizeof(c->key)) ||
-		    copy_str(p, o, "ncm.tls", "client_ca", c->client_ca, sizeof(c->client_ca)))
-			return -1;
-		if (c->cert[0] == '\0' || c->key[0] == '\0')
-			return cfg_fail(p, "ncm.tls", c->cert[0] ? "key" : "cert",
-					"required when \"tls\" is given");
-	}
-	if (json_object_get(ncm, "token") != NULL && json_object_get(ncm, "token_file") != NULL)
-		return cfg_fail(p, "ncm", "token_file", "give \"token\" or \"token_file\", not both");
-	if (copy_str(p, ncm, "ncm", "token", c->token, sizeof(c->token)) ||
-	    cfg_get_str(p, ncm, "ncm", "token_file", false, &file) < 0)
-		return -1;
-	if (file != NULL && parse_token_file(p, file, c))
-		return -1;
-	for (const char *t = c->token; *t; t++)
-		if (*t <= ' ' || *t > '~')
-			return cfg_fail(p, "ncm", "token", "only printable ASCII without blanks");
-	return 0;
 }
 
 static int parse_limits_timers(struct cfg_parser *p, const json_t *ncm, struct cp_config *c)
@@ -441,9 +345,11 @@ static int parse_ncm(struct cfg_parser *p, const json_t *ncm, const struct dp_co
 {
 	if (cfg_check_object(p, ncm, "ncm", ncm_keys) ||
 	    cfg_get_u32(p, ncm, "ncm", "ncm_id", false, 0, UINT32_MAX, &c->ncm_id) ||
-	    parse_endpoint(p, ncm, "listen", &c->listen_ip, &c->listen_port) ||
-	    parse_endpoint(p, ncm, "endpoint", &c->endpoint_ip, &c->endpoint_port) ||
-	    parse_security(p, ncm, c) || parse_limits_timers(p, ncm, c) ||
+	    cp_cfg_parse_endpoint(p, ncm, "ncm", "listen", true, &c->listen_ip, &c->listen_port) ||
+	    cp_cfg_parse_endpoint(p, ncm, "ncm", "endpoint", false, &c->endpoint_ip,
+				  &c->endpoint_port) ||
+	    cp_cfg_parse_tls(p, ncm, "ncm", c->cert, c->key, c->client_ca) ||
+	    cp_cfg_parse_token(p, ncm, "ncm", c->token) || parse_limits_timers(p, ncm, c) ||
 	    parse_anchor(p, ncm, c) || parse_delivery(p, ncm, dpc, c) ||
 	    parse_template(p, ncm, c) || parse_policy(p, ncm, c) || parse_ssids(p, ncm, c))
 		return -1;
@@ -514,29 +420,13 @@ out:
 int cp_config_load(const char *path, const struct dp_config *dpc, struct cp_config *c,
 		   char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
+	size_t len;
+	char *buf = cp_cfg_read_file(path, &len, err, errlen);
 	int rc;
 
-	if (f == NULL) {
-		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+	if (buf == NULL)
 		return -1;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
-	    (buf = malloc((size_t)n + 1)) == NULL) {
-		snprintf(err, errlen, "cannot read");
-		fclose(f);
-		return -1;
-	}
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		snprintf(err, errlen, "cannot read: short read");
-		free(buf);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	rc = cp_config_parse(buf, (size_t)n, dpc, c, err, errlen);
+	rc = cp_config_parse(buf, len, dpc, c, err, errlen);
 	free(buf);
 	return rc;
 }
