@@ -8,7 +8,6 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,90 +16,30 @@
 #include "cp_msg.h"
 #include "cp_ncm.h"
 #include "cp_policy.h"
+#include "cp_test_io.h"
 #include "dp_config.h"
 #include "fake_dp.h"
 
-#define MAX_SENT 64u
-
 static const char *const gw_json =
-	"{ \"ports\": ["
-	"  { \"name\": \"wifi\", \"device\": \"net_null0\", \"role\": \"access\","
-	"    \"ipv4\": \"192.0.2.1\", \"next_hop_mac\": \"02:00:00:00:01:02\","
-	"    \"gma_udp_ports\": [10020] },"
-	"  { \"name\": \"lte\", \"device\": \"net_null1\", \"role\": \"access\","
-	"    \"ipv4\": \"198.51.100.1\", \"next_hop_mac\": \"02:00:00:00:02:02\","
-	"    \"gma_udp_ports\": [10020, 10021] },"
-	"  { \"name\": \"core\", \"device\": \"net_null2\", \"role\": \"core\","
-	"    \"ipv4\": \"203.0.113.1\", \"next_hop_mac\": \"02:00:00:00:03:02\" } ],"
-	"  \"ncm\": { \"ncm_id\": 7,"
-	"    \"listen\": { \"ip\": \"127.0.0.1\", \"port\": 0 },"
-	"    \"endpoint\": { \"ip\": \"192.0.2.1\", \"port\": 8765 },"
-	"    \"timers\": { \"timeout_ms\": 1000, \"retries\": 2, \"keep_alive_ms\": 10000 },"
-	"    \"anchor\": { \"connection_id\": 15, \"pool\": \"10.9.0.0/24\" },"
-	"    \"delivery\": ["
-	"      { \"connection_id\": 0, \"connection_type\": \"Wi-Fi\", \"port\": \"wifi\" },"
-	"      { \"connection_id\": 3, \"connection_type\": \"LTE\", \"port\": \"lte\","
-	"        \"gw_port\": 10021, \"mtu\": 1400 } ],"
+	CP_TEST_GW_HEAD("198.51.100.1", "")
 	"    \"session\": { \"probe_interval_ms\": 100 },"
 	"    \"policy\": { \"interval_ms\": 500, \"probe_fail\": 3, \"hold_down_ms\": 2000 },"
 	"    \"ssids\": [\"operator-wifi\", \"12345\"] } }";
 
-struct sent {
-	uint64_t conn;
-	char *text;
-};
-
 static struct fake_dp fdp;
-static struct sent sent[MAX_SENT];
-static unsigned n_sent;
-static uint64_t closed_conn;
-static int closed_code;
-static unsigned n_closes;
-static uint32_t rnd = 0x1234567u;
 static struct cp_config ccfg;
 static struct cp_ncm *ncm;
 static struct cp_msg msg; /* last decoded */
-
-static int io_send(void *o, uint64_t conn, const char *text, size_t len)
-{
-	(void)o;
-	cr_assert_lt(n_sent, MAX_SENT);
-	sent[n_sent].conn = conn;
-	sent[n_sent].text = strndup(text, len);
-	n_sent++;
-	return 0;
-}
-
-static int io_close(void *o, uint64_t conn, int code, const char *reason)
-{
-	(void)o;
-	(void)reason;
-	closed_conn = conn;
-	closed_code = code;
-	n_closes++;
-	return 0;
-}
-
-/* Deterministic "CSPRNG" for the tests: distinct values. */
-static int io_random(void *o, void *buf, size_t len)
-{
-	(void)o;
-	for (size_t i = 0; i < len; i++) {
-		rnd = rnd * 1103515245u + 12345u;
-		((uint8_t *)buf)[i] = (uint8_t)(rnd >> 16);
-	}
-	return 0;
-}
 
 static void setup_json(const char *json)
 {
 	static struct dp_config dpc;
 	char err[256];
-	struct cp_ncm_io io = { .send = io_send, .close = io_close, .random = io_random };
+	struct cp_ncm_io io = { .send = cp_test_io_send, .close = cp_test_io_close,
+				.random = cp_test_io_random };
 
 	memset(&fdp, 0, sizeof(fdp));
-	n_sent = 0;
-	n_closes = 0;
+	cp_test_io_reset();
 	cr_assert_eq(dp_config_parse(json, strlen(json), &dpc, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(cp_config_parse(json, strlen(json), &dpc, &ccfg, err, sizeof(err)), 0, "%s",
 		     err);
@@ -117,45 +56,33 @@ static void setup(void)
 static void teardown(void)
 {
 	cp_ncm_destroy(ncm);
-	for (unsigned i = 0; i < n_sent; i++)
-		free(sent[i].text);
+	cp_test_io_reset();
 }
 
 TestSuite(ncm, .init = setup, .fini = teardown);
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static void rx(uint64_t conn, uint64_t now, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void rx(uint64_t conn, uint64_t now, const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	cp_ncm_on_text(ncm, conn, buf, strlen(buf), now);
-}
+#define rx(conn, now, ...) cp_test_rx(ncm, conn, now, __VA_ARGS__)
 
 /* Decodes sent message i into msg and checks its type. */
 static const struct cp_msg *sent_msg(unsigned i, enum cp_msg_type type)
 {
 	struct cp_msg_error err;
 
-	cr_assert_lt(i, n_sent, "message %u was not sent (%u sent)", i, n_sent);
-	cr_assert_eq(cp_msg_decode(sent[i].text, strlen(sent[i].text), NULL, &msg, &err), 0,
+	cr_assert_lt(i, cp_n_sent, "message %u was not sent (%u sent)", i, cp_n_sent);
+	cr_assert_eq(cp_msg_decode(cp_sent[i].text, strlen(cp_sent[i].text), NULL, &msg, &err), 0,
 		     "sent message does not decode: %s: %s", err.field, err.reason);
 	cr_assert_eq(msg.type, type, "sent %s, expected %s: %s", cp_msg_type_name(msg.type),
-		     cp_msg_type_name(type), sent[i].text);
+		     cp_msg_type_name(type), cp_sent[i].text);
 	return &msg;
 }
 
 /* The last message sent, of the given type. */
 static const struct cp_msg *last(enum cp_msg_type type)
 {
-	cr_assert_gt(n_sent, 0);
-	return sent_msg(n_sent - 1, type);
+	cr_assert_gt(cp_n_sent, 0);
+	return sent_msg(cp_n_sent - 1, type);
 }
 
 /* Index of the first message of a type sent at or after `from`, or -1. */
@@ -163,25 +90,16 @@ static int find_sent(unsigned from, enum cp_msg_type type)
 {
 	struct cp_msg_error err;
 
-	for (unsigned i = from; i < n_sent; i++)
-		if (cp_msg_decode(sent[i].text, strlen(sent[i].text), NULL, &msg, &err) == 0 &&
+	for (unsigned i = from; i < cp_n_sent; i++)
+		if (cp_msg_decode(cp_sent[i].text, strlen(cp_sent[i].text), NULL, &msg, &err) == 0 &&
 		    msg.type == type)
 			return (int)i;
 	return -1;
 }
 
-#define USID "\"unique_session_id\": {\"ncm_id\": %u, \"session_id\": %u}"
+#define USID CP_TEST_USID
 
-static const char *const cap_req =
-	"{\"version\":\"1.0\",\"message_type\":\"mx_capability_req\",\"sequence_num\":3,"
-	"\"feature_active\":[{\"feature_name\":\"fragmentation\",\"active\":true}],"
-	"\"num_anchor_connections\":1,"
-	"\"anchor_connections\":[{\"connection_id\":15,\"connection_type\":\"LTE\"}],"
-	"\"num_delivery_connections\":2,"
-	"\"delivery_connections\":[{\"connection_id\":0,\"connection_type\":\"Wi-Fi\"},"
-	"{\"connection_id\":3,\"connection_type\":\"LTE\"}],"
-	"\"convergence_methods\":[{\"method\":\"GMA\",\"supported\":true}],"
-	"\"adaptation_methods\":[{\"method\":\"UDP_without_DTLS\",\"supported\":true}]}";
+static const char *const cap_req = CP_TEST_CAP_REQ;
 
 /* Capability exchange on conn; returns the session ID. */
 static uint32_t caps(uint64_t conn, uint64_t now)
@@ -233,12 +151,12 @@ static void answer_steering(uint64_t conn, uint64_t now, uint32_t id)
 	static unsigned answered;
 	struct cp_msg_error err;
 
-	if (answered > n_sent)
+	if (answered > cp_n_sent)
 		answered = 0;
-	for (; answered < n_sent; answered++) {
+	for (; answered < cp_n_sent; answered++) {
 		uint32_t seq;
 
-		if (cp_msg_decode(sent[answered].text, strlen(sent[answered].text), NULL, &msg,
+		if (cp_msg_decode(cp_sent[answered].text, strlen(cp_sent[answered].text), NULL, &msg,
 				  &err) != 0 || msg.type != CP_MSG_TRAFFIC_STEERING_REQ)
 			continue;
 		seq = msg.sequence_num;
@@ -261,7 +179,7 @@ Test(ncm, discover_answers_system_info_with_the_endpoint)
 	cr_assert_eq(m->u.system_info.ncm_connections[0].connection_id, 15);
 	cr_assert_str_eq(m->u.system_info.ncm_connections[0].ncm_end_point.ip_address, "192.0.2.1");
 	cr_assert_eq(m->u.system_info.ncm_connections[0].ncm_end_point.port, 8765);
-	cr_assert_eq(sent[n_sent - 1].conn, 1);
+	cr_assert_eq(cp_sent[cp_n_sent - 1].conn, 1);
 }
 
 Test(ncm, capability_response_lists_what_the_gateway_offers)
@@ -382,8 +300,8 @@ Test(ncm, reject_ends_the_session)
 
 	rx(1, 0, "{\"version\":\"1.0\",\"message_type\":\"mx_capability_ack\","
 		 "\"sequence_num\":3," USID ",\"capability_ack\":\"MX_REJECT\"}", 7, id);
-	cr_assert_eq(n_closes, 1);
-	cr_assert_eq(closed_conn, 1);
+	cr_assert_eq(cp_n_closes, 1);
+	cr_assert_eq(cp_closed_conn, 1);
 	cr_assert_eq(fake_dp_count(&fdp, FAKE_ADD), 0);
 	cp_ncm_stats(ncm, &st);
 	cr_assert_eq(st.sessions, 0);
@@ -466,20 +384,20 @@ Test(ncm, messages_out_of_order_are_answered_and_change_nothing)
 Test(ncm, unanswered_request_is_retransmitted_then_the_peer_is_dead)
 {
 	uint32_t id = caps(1, 0);
-	unsigned first = n_sent - 1;
+	unsigned first = cp_n_sent - 1;
 	struct cp_ncm_stats st;
 
 	cp_ncm_tick(ncm, 999);
-	cr_assert_eq(n_sent, first + 1, "nothing before MAMS_TIMEOUT");
+	cr_assert_eq(cp_n_sent, first + 1, "nothing before MAMS_TIMEOUT");
 	cp_ncm_tick(ncm, 1000);
-	cr_assert_eq(n_sent, first + 2);
-	cr_assert_str_eq(sent[first + 1].text, sent[first].text, "the same request again");
+	cr_assert_eq(cp_n_sent, first + 2);
+	cr_assert_str_eq(cp_sent[first + 1].text, cp_sent[first].text, "the same request again");
 	cp_ncm_tick(ncm, 2000);
-	cr_assert_eq(n_sent, first + 3);
-	cr_assert_eq(n_closes, 0);
+	cr_assert_eq(cp_n_sent, first + 3);
+	cr_assert_eq(cp_n_closes, 0);
 	cp_ncm_tick(ncm, 3000); /* retries (2) exhausted */
-	cr_assert_eq(n_closes, 1);
-	cr_assert_eq(closed_code, 1001);
+	cr_assert_eq(cp_n_closes, 1);
+	cr_assert_eq(cp_closed_code, 1001);
 	cp_ncm_stats(ncm, &st);
 	cr_assert_eq(st.peers_dead, 1);
 	cr_assert_eq(st.retransmits, 2);
@@ -517,7 +435,7 @@ Test(ncm, keep_alive_when_idle_and_death_without_answer)
 	}
 	cr_assert_null(fake_dp_session(&fdp, id));
 	cr_assert_geq(fake_dp_last(&fdp, FAKE_REMOVE, id), 0);
-	cr_assert_eq(closed_code, 1001);
+	cr_assert_eq(cp_closed_code, 1001);
 }
 
 Test(ncm, any_message_resets_the_keep_alive_timer)
@@ -587,18 +505,18 @@ Test(ncm, malformed_input_is_answered_and_other_sessions_continue)
 		 USID ",\"reconf_action\":\"setup\",\"connection_id\":\"zero\"}", 7, a);
 	m = last(CP_MSG_ERROR);
 	cr_assert_str_eq(m->u.error.field, "connection_id");
-	cr_assert_eq(sent[n_sent - 1].conn, 2);
+	cr_assert_eq(cp_sent[cp_n_sent - 1].conn, 2);
 	rx(2, 1, "{\"version\":\"1.0\",\"message_type\":\"mx_bogus\",\"sequence_num\":4}");
 	m = last(CP_MSG_ERROR);
 	cr_assert_str_eq(m->u.error.field, "message_type");
 	rx(2, 1, "{not json");
-	cr_assert_eq(closed_conn, 2);
-	cr_assert_eq(closed_code, 1007);
+	cr_assert_eq(cp_closed_conn, 2);
+	cr_assert_eq(cp_closed_code, 1007);
 	/* Session a is untouched and still answers. */
 	rx(1, 2, "{\"version\":\"1.0\",\"message_type\":\"mx_keep_alive_req\",\"sequence_num\":12,"
 		 USID ",\"keep_alive_reason\":\"Timeout\"}", 7, a);
 	cr_assert_eq(last(CP_MSG_KEEP_ALIVE_RSP)->unique_session_id.session_id, a);
-	cr_assert_eq(sent[n_sent - 1].conn, 1);
+	cr_assert_eq(cp_sent[cp_n_sent - 1].conn, 1);
 	cr_assert_not_null(fake_dp_session(&fdp, a));
 	cp_ncm_stats(ncm, &st);
 	cr_assert_eq(st.decode_errors, 2);
@@ -726,13 +644,13 @@ Test(ncm, policy_splits_by_reported_throughput_and_leaves_a_failing_path)
 	cr_assert_eq(m->u.traffic_steering_req.n_downlink_delivery, 2);
 
 	/* Wi-Fi probes stop being answered: everything moves to LTE. */
-	before = n_sent;
+	before = cp_n_sent;
 	fdp.stats.paths[0].probes_sent = 5;
 	cp_ncm_tick(ncm, 1000);
 	s = fake_dp_session(&fdp, id);
 	cr_assert_eq(s->flows[0].steer.mode, GMA_STEER_SWITCH);
 	cr_assert_eq(s->paths[s->flows[0].steer.path[0]].conn_id, 3);
-	cr_assert_gt(n_sent, before);
+	cr_assert_gt(cp_n_sent, before);
 	m = last(CP_MSG_TRAFFIC_STEERING_REQ);
 	cr_assert_eq(m->u.traffic_steering_req.n_downlink_delivery, 1);
 	cr_assert_eq(m->u.traffic_steering_req.downlink_delivery[0], 3);
@@ -934,7 +852,7 @@ static int io_random_maybe_frozen(void *o, void *buf, size_t len)
 		memset(buf, 0x42, len);
 		return 0;
 	}
-	return io_random(o, buf, len);
+	return cp_test_io_random(o, buf, len);
 }
 
 /* gw_json with IPsec on Wi-Fi (connection 0). */
@@ -943,7 +861,7 @@ static void setup_ipsec(const char *ipsec)
 	static char json[4096];
 	char err[256];
 	static struct dp_config dpc;
-	struct cp_ncm_io io = { .send = io_send, .close = io_close,
+	struct cp_ncm_io io = { .send = cp_test_io_send, .close = cp_test_io_close,
 				.random = io_random_maybe_frozen };
 	const char *at = "\"port\": \"wifi\" }";
 	char *p;
@@ -965,8 +883,8 @@ static void setup_ipsec(const char *ipsec)
 		memcpy(json + at_ncm, ins, strlen(ins));
 	}
 	memset(&fdp, 0, sizeof(fdp));
-	n_sent = 0;
-	n_closes = 0;
+	cp_n_sent = 0;
+	cp_n_closes = 0;
 	rnd_frozen = false;
 	cr_assert_eq(dp_config_parse(json, strlen(json), &dpc, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(cp_config_parse(json, strlen(json), &dpc, &ccfg, err, sizeof(err)), 0, "%s: %s",

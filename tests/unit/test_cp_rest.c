@@ -7,7 +7,6 @@
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,41 +16,24 @@
 #include "cp_msg.h"
 #include "cp_ncm.h"
 #include "cp_rest.h"
+#include "cp_test_io.h"
 #include "dp_config.h"
 #include "fake_dp.h"
 
 #define TOKEN "t0ken-for-tests"
-#define MAX_SENT 128u
 
 /* Static session 7 on wifi + lte with two flows; an NCM on the same ports. */
 static const char *const gw_fmt =
-	"{ \"ports\": ["
-	"  { \"name\": \"wifi\", \"device\": \"net_null0\", \"role\": \"access\","
-	"    \"ipv4\": \"192.0.2.1\", \"next_hop_mac\": \"02:00:00:00:01:02\","
-	"    \"gma_udp_ports\": [10020] },"
-	"  { \"name\": \"lte\", \"device\": \"net_null1\", \"role\": \"access\","
-	"    \"ipv4\": \"%s\", \"next_hop_mac\": \"02:00:00:00:02:02\","
-	"    \"gma_udp_ports\": [10020, 10021] },"
-	"  { \"name\": \"core\", \"device\": \"net_null2\", \"role\": \"core\","
-	"    \"ipv4\": \"203.0.113.1\", \"next_hop_mac\": \"02:00:00:00:03:02\" } ],"
-	"  \"sessions\": [ { \"id\": 7, \"anchor_ip\": \"10.8.0.2\", \"method\": \"trailer\","
-	"    \"paths\": ["
-	"      { \"conn_id\": 0, \"port\": \"wifi\", \"client_ip\": \"192.0.2.10\", \"client_port\": 5000 },"
-	"      { \"conn_id\": 1, \"port\": \"lte\", \"client_ip\": \"198.51.100.10\", \"client_port\": 5000 } ],"
-	"    \"flows\": ["
-	"      { \"flow_id\": 0, \"steering\": { \"mode\": \"%s\", \"paths\": [0, 1]%s } },"
-	"      { \"flow_id\": 2, \"match\": { \"proto\": \"tcp\", \"remote_ports\": 443,"
-	"          \"remote_ip\": \"203.0.113.0/24\", \"dscp\": 46 },"
-	"        \"steering\": { \"mode\": \"duplicate\", \"paths\": [0, 1] } } ] } ],"
-	"  \"ncm\": { \"ncm_id\": 7,"
-	"    \"listen\": { \"ip\": \"127.0.0.1\", \"port\": 0 },"
-	"    \"endpoint\": { \"ip\": \"192.0.2.1\", \"port\": 8765 },"
-	"    \"timers\": { \"timeout_ms\": 1000, \"retries\": 2, \"keep_alive_ms\": 10000 },"
-	"    \"anchor\": { \"connection_id\": 15, \"pool\": \"10.9.0.0/24\" },"
-	"    \"delivery\": ["
-	"      { \"connection_id\": 0, \"connection_type\": \"Wi-Fi\", \"port\": \"wifi\" },"
-	"      { \"connection_id\": 3, \"connection_type\": \"LTE\", \"port\": \"lte\","
-	"        \"gw_port\": 10021, \"mtu\": 1400 } ],"
+	CP_TEST_GW_HEAD("%s",
+		"  \"sessions\": [ { \"id\": 7, \"anchor_ip\": \"10.8.0.2\", \"method\": \"trailer\","
+		"    \"paths\": ["
+		"      { \"conn_id\": 0, \"port\": \"wifi\", \"client_ip\": \"192.0.2.10\", \"client_port\": 5000 },"
+		"      { \"conn_id\": 1, \"port\": \"lte\", \"client_ip\": \"198.51.100.10\", \"client_port\": 5000 } ],"
+		"    \"flows\": ["
+		"      { \"flow_id\": 0, \"steering\": { \"mode\": \"%s\", \"paths\": [0, 1]%s } },"
+		"      { \"flow_id\": 2, \"match\": { \"proto\": \"tcp\", \"remote_ports\": 443,"
+		"          \"remote_ip\": \"203.0.113.0/24\", \"dscp\": 46 },"
+		"        \"steering\": { \"mode\": \"duplicate\", \"paths\": [0, 1] } } ] } ],")
 	"    \"session\": { \"probe_interval_ms\": 100, \"flows\": ["
 	"      { \"flow_id\": 0, \"steering\": { \"mode\": \"switch\", \"paths\": [0] } },"
 	"      { \"flow_id\": 5, \"match\": { \"proto\": \"udp\" }, \"steering\": %s } ] },"
@@ -60,9 +42,6 @@ static const char *const gw_fmt =
 	"  \"rest\": { \"listen\": { \"port\": 0 }, \"token\": \"%s\" } }";
 
 static struct fake_dp fdp;
-static char *sent[MAX_SENT];
-static unsigned n_sent;
-static uint32_t rnd = 0x1234567u;
 static struct dp_config dpc;
 static struct cp_config ccfg;
 static struct cp_rest_config rcfg;
@@ -71,34 +50,6 @@ static struct cp_rest *rest;
 static char cfg_path[64];
 static int status;          /* of the last call */
 static char body_text[1 << 16];
-
-static int io_send(void *o, uint64_t conn, const char *text, size_t len)
-{
-	(void)o;
-	(void)conn;
-	cr_assert_lt(n_sent, MAX_SENT);
-	sent[n_sent++] = strndup(text, len);
-	return 0;
-}
-
-static int io_close(void *o, uint64_t conn, int code, const char *reason)
-{
-	(void)o;
-	(void)conn;
-	(void)code;
-	(void)reason;
-	return 0;
-}
-
-static int io_random(void *o, void *buf, size_t len)
-{
-	(void)o;
-	for (size_t i = 0; i < len; i++) {
-		rnd = rnd * 1103515245u + 12345u;
-		((uint8_t *)buf)[i] = (uint8_t)(rnd >> 16);
-	}
-	return 0;
-}
 
 #define TSTEER "{ \"mode\": \"switch\", \"paths\": [0] }"
 
@@ -120,12 +71,13 @@ static void write_cfg(const char *lte_ip, const char *mode, const char *weights,
 
 static void setup(void)
 {
-	struct cp_ncm_io io = { .send = io_send, .close = io_close, .random = io_random };
+	struct cp_ncm_io io = { .send = cp_test_io_send, .close = cp_test_io_close,
+				.random = cp_test_io_random };
 	struct cp_rest_env env;
 	char err[256];
 
 	memset(&fdp, 0, sizeof(fdp));
-	n_sent = 0;
+	cp_test_io_reset();
 	snprintf(cfg_path, sizeof(cfg_path), "/tmp/test_cp_rest.%d.json", (int)getpid());
 	write_cfg("198.51.100.1", "switch", "", 500, TOKEN);
 	cr_assert_eq(dp_config_load(cfg_path, &dpc, err, sizeof(err)), 0, "%s", err);
@@ -147,8 +99,7 @@ static void teardown(void)
 {
 	cp_rest_destroy(rest);
 	cp_ncm_destroy(ncm);
-	for (unsigned i = 0; i < n_sent; i++)
-		free(sent[i]);
+	cp_test_io_reset();
 	unlink(cfg_path);
 }
 
@@ -205,25 +156,14 @@ static json_t *ok(json_t *j, int want)
 	return j;
 }
 
-#define USID "\"unique_session_id\": {\"ncm_id\": %u, \"session_id\": %u}"
+#define USID CP_TEST_USID
 
-static void rx(uint64_t conn, uint64_t now, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void rx(uint64_t conn, uint64_t now, const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	cp_ncm_on_text(ncm, conn, buf, strlen(buf), now);
-}
+#define rx(conn, now, ...) cp_test_rx(ncm, conn, now, __VA_ARGS__)
 
 static uint32_t last_seq(const char *type, uint32_t *id)
 {
-	for (unsigned i = n_sent; i-- > 0;) {
-		json_t *j = json_loads(sent[i], 0, NULL);
+	for (unsigned i = cp_n_sent; i-- > 0;) {
+		json_t *j = json_loads(cp_sent[i].text, 0, NULL);
 		uint32_t seq;
 
 		if (j == NULL)
@@ -247,8 +187,8 @@ static unsigned count_sent(const char *type)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < n_sent; i++)
-		n += strstr(sent[i], type) != NULL;
+	for (unsigned i = 0; i < cp_n_sent; i++)
+		n += strstr(cp_sent[i].text, type) != NULL;
 	return n;
 }
 
@@ -258,15 +198,7 @@ static uint32_t bring_up(void)
 	uint32_t id, seq;
 
 	cp_ncm_on_open(ncm, 1, "192.0.2.10:40000", 0);
-	rx(1, 0, "{\"version\":\"1.0\",\"message_type\":\"mx_capability_req\",\"sequence_num\":3,"
-		 "\"feature_active\":[{\"feature_name\":\"fragmentation\",\"active\":true}],"
-		 "\"num_anchor_connections\":1,"
-		 "\"anchor_connections\":[{\"connection_id\":15,\"connection_type\":\"LTE\"}],"
-		 "\"num_delivery_connections\":2,"
-		 "\"delivery_connections\":[{\"connection_id\":0,\"connection_type\":\"Wi-Fi\"},"
-		 "{\"connection_id\":3,\"connection_type\":\"LTE\"}],"
-		 "\"convergence_methods\":[{\"method\":\"GMA\",\"supported\":true}],"
-		 "\"adaptation_methods\":[{\"method\":\"UDP_without_DTLS\",\"supported\":true}]}");
+	rx(1, 0, "%s", CP_TEST_CAP_REQ);
 	last_seq("mx_capability_rsp", &id);
 	rx(1, 0, "{\"version\":\"1.0\",\"message_type\":\"mx_capability_ack\","
 		 "\"sequence_num\":3," USID ",\"capability_ack\":\"MX_ACCEPT\"}", 7, id);
