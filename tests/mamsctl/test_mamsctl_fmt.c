@@ -175,24 +175,22 @@ Test(mamsctl_fmt, sessions)
 	cr_assert_eq(fmt_fixture(MCTL_SESSIONS, "sessions_page.json", 0), 0);
 	cr_assert_str_eq(line(3), "2 of 250 sessions (from offset 200)");
 
-	{
-		json_t *j = json_pack("{s:i, s:i, s:i, s:[]}", "total", 1, "offset", 5, "limit", 100,
-				      "sessions");
+	/* an empty page; no session at all: no trailing blank in the note */
+	static const struct {
+		int total, offset;
+		const char *note, *count;
+	} empty[] = {
+		{ 1, 5, "(no sessions at this offset)", "0 of 1 session (from offset 5)" },
+		{ 0, 0, "(no sessions)", "0 of 0 sessions" },
+	};
+	for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+		json_t *j = json_pack("{s:i, s:i, s:i, s:[]}", "total", empty[i].total, "offset",
+				      empty[i].offset, "limit", 100, "sessions");
 
 		cr_assert_eq(fmt(MCTL_SESSIONS, j, 0), 0);
 		json_decref(j);
-		cr_assert_str_eq(line(1), "(no sessions at this offset)");
-		cr_assert_str_eq(line(2), "0 of 1 session (from offset 5)");
-	}
-	{
-		/* no session at all: no trailing blank in the note */
-		json_t *j = json_pack("{s:i, s:i, s:i, s:[]}", "total", 0, "offset", 0, "limit", 100,
-				      "sessions");
-
-		cr_assert_eq(fmt(MCTL_SESSIONS, j, 0), 0);
-		json_decref(j);
-		cr_assert_str_eq(line(1), "(no sessions)");
-		cr_assert_str_eq(line(2), "0 of 0 sessions");
+		cr_assert_str_eq(line(1), empty[i].note);
+		cr_assert_str_eq(line(2), empty[i].count);
 	}
 }
 
