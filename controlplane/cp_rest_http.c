@@ -15,6 +15,7 @@
 #include <libwebsockets.h>
 
 #include "cp_rest.h"
+#include "cp_ws.h"
 
 #define CHUNK 4096u
 
@@ -219,7 +220,6 @@ struct cp_rest_http *cp_rest_http_create(struct lws_context *ctx, const struct c
 					 size_t errlen)
 {
 	struct cp_rest_http *h = calloc(1, sizeof(*h));
-	struct lws_context_creation_info ci;
 	struct lws_context_creation_info vi;
 	char addr[INET_ADDRSTRLEN];
 	struct in_addr a;
@@ -235,14 +235,8 @@ struct cp_rest_http *cp_rest_http_create(struct lws_context *ctx, const struct c
 	h->protocols[0].callback = cb;
 	h->protocols[0].per_session_data_size = sizeof(struct pss);
 	if (ctx == NULL) {
-		memset(&ci, 0, sizeof(ci));
-		ci.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-			     LWS_SERVER_OPTION_SKIP_SERVER_CANONICAL_NAME;
-		ci.port = CONTEXT_PORT_NO_LISTEN;
-		ci.gid = -1;
-		ci.uid = -1;
 		lws_set_log_level(LLL_ERR, NULL);
-		ctx = lws_create_context(&ci);
+		ctx = cp_ws_new_lws_context();
 		if (ctx == NULL) {
 			snprintf(err, errlen, "rest: libwebsockets context creation failed");
 			free(h);

@@ -818,10 +818,23 @@ static int check_cfg(const struct cp_ws_cfg *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+struct lws_context *cp_ws_new_lws_context(void)
+{
+	struct lws_context_creation_info ci;
+
+	memset(&ci, 0, sizeof(ci));
+	ci.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+		     LWS_SERVER_OPTION_SKIP_SERVER_CANONICAL_NAME;
+	ci.port = CONTEXT_PORT_NO_LISTEN;
+	ci.gid = -1;
+	ci.uid = -1;
+	return lws_create_context(&ci);
+}
+
 struct cp_ws *cp_ws_create(const struct cp_ws_cfg *cfg, const struct cp_ws_ops *ops,
 			   char *err, size_t errlen)
 {
-	struct lws_context_creation_info ci, vi;
+	struct lws_context_creation_info vi;
 	char lws_err[256] = "";
 	struct cp_ws *ws;
 	bool fail = false;
@@ -878,13 +891,7 @@ struct cp_ws *cp_ws_create(const struct cp_ws_cfg *cfg, const struct cp_ws_ops *
 	lws_capture = lws_err;
 	lws_capture_len = sizeof(lws_err);
 
-	memset(&ci, 0, sizeof(ci));
-	ci.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-		     LWS_SERVER_OPTION_SKIP_SERVER_CANONICAL_NAME;
-	ci.port = CONTEXT_PORT_NO_LISTEN;
-	ci.gid = -1;
-	ci.uid = -1;
-	ws->ctx = lws_create_context(&ci);
+	ws->ctx = cp_ws_new_lws_context();
 	if (ws->ctx == NULL) {
 		set_err(err, errlen, "libwebsockets context: %s",
 			lws_err[0] ? lws_err : "creation failed");

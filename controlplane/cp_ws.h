@@ -118,6 +118,13 @@ uint16_t cp_ws_port(const struct cp_ws *ws);
 /* For other vhosts (REST) on the same context; owned by ws. */
 struct lws_context *cp_ws_lws_context(struct cp_ws *ws);
 
+/*
+ * A new libwebsockets context for explicit vhosts, listening nowhere itself
+ * (TLS initialised, no canonical name lookup): the one cp_ws_create() makes,
+ * and the REST listener's own without an NCM.  NULL on failure.
+ */
+struct lws_context *cp_ws_new_lws_context(void);
+
 void cp_ws_stats(const struct cp_ws *ws, struct cp_ws_stats *out);
 
 /*
