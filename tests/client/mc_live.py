@@ -45,31 +45,19 @@ import tempfile
 
 from mc_live_util import STEP, check, run, wait_for
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cp"))
+from gw_live import copy_config  # noqa: E402
+
 MAMSGW, CLIENT, DUMP, PKI = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 NS = "mc-test-%d" % os.getpid()
 PREFIX = "mc-live-%d" % os.getpid()
 
-CONFIG = {
-    "dataplane": {"workers": 1, "mbufs": 4095, "mbuf_cache": 64, "max_sessions": 64},
-    "ports": [
-        {"name": "wifi", "device": "net_null0", "role": "access", "ipv4": "192.0.2.1",
-         "next_hop_mac": "02:00:00:00:01:02", "gma_udp_ports": [10020]},
-        {"name": "lte", "device": "net_null1", "role": "access", "ipv4": "198.51.100.1",
-         "next_hop_mac": "02:00:00:00:02:02", "gma_udp_ports": [10020, 10021]},
-        {"name": "core", "device": "net_null2", "role": "core", "ipv4": "203.0.113.1",
-         "next_hop_mac": "02:00:00:00:03:02"},
-    ],
-    "ncm": {
-        "ncm_id": 42,
-        "listen": {"ip": "127.0.0.1", "port": 0},
-        "timers": {"timeout_ms": 1000, "retries": 2},
-        "anchor": {"connection_id": 15, "pool": "10.77.0.0/24"},
-        "delivery": [
-            {"connection_id": 0, "connection_type": "Wi-Fi", "port": "wifi"},
-            {"connection_id": 3, "connection_type": "LTE", "port": "lte", "gw_port": 10021},
-        ],
-    },
-}
+# tests/cp/gw_live.py's gateway, with a second GMA port on lte for its
+# delivery connection and shorter NCM timers.
+CONFIG = copy_config()
+CONFIG["ports"][1]["gma_udp_ports"] = [10020, 10021]
+CONFIG["ncm"]["timers"] = {"timeout_ms": 1000, "retries": 2}
+CONFIG["ncm"]["delivery"][1]["gw_port"] = 10021
 
 CAPTURE = r"""
 import select, socket, struct, sys, time
@@ -131,7 +119,7 @@ class Proc:
 
 class Gateway(Proc):
     def __init__(self, tmp, name="mamsgw", ncm_extra=None):
-        cfg = json.loads(json.dumps(CONFIG))
+        cfg = copy_config(CONFIG)
         cfg["ncm"].update(ncm_extra or {})
         cfgfile = os.path.join(tmp, name + ".json")
         with open(cfgfile, "w") as f:

@@ -51,8 +51,9 @@ import websockets
 from scapy.all import IP, UDP, Ether, wrpcap
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import rest_live as rl  # noqa: E402  (the harness: Gateway, Rest, the CCM)
-from rest_live import TOKEN, check  # noqa: E402
+import rest_live as rl  # noqa: E402  (the harness: gateway, Rest, the CCM)
+from gw_live import check, copy_config, running  # noqa: E402
+from rest_live import TOKEN  # noqa: E402
 
 MAMSCTL = sys.argv[4]
 NCM_ID = 42
@@ -62,7 +63,7 @@ SPLIT_PKTS = 200000   # downlink packets the 70/30 split is measured over
 
 
 def config(pcap):
-    cfg = json.loads(json.dumps(rl.CONFIG))
+    cfg = copy_config(rl.CONFIG)
     cfg["ports"][2]["device"] = "net_pcap0"
     # the policy (after its first plan) sends no steering request of its own
     # while the test waits for the operator's
@@ -495,7 +496,7 @@ def check_unknown(lv, sid):
 
 
 def check_reload(lv, cfg, policy0):
-    cfg = json.loads(json.dumps(cfg))
+    cfg = copy_config(cfg)
     cfg["ncm"]["policy"]["interval_ms"] = 80
     cfg["sessions"][0]["flows"][0]["steering"] = {"mode": "split", "paths": [0, 1],
                                                   "weights": [1, 1]}
@@ -562,13 +563,8 @@ async def check_terminate(lv, ccm, usid):
 def run_tls(tmp):
     """https: the gateway's certificate checked against --cacert, refused
     without it (exit 3), --insecure; the token and tables as over http."""
-    subprocess.run(["sh", rl.PKI, tmp], check=True, timeout=60)
-    cfg = json.loads(json.dumps(rl.CONFIG))
-    del cfg["ncm"]
-    cfg["rest"]["tls"] = {"cert": os.path.join(tmp, "server.pem"),
-                          "key": os.path.join(tmp, "server.key")}
-    gw = rl.Gateway(tmp, cfg, "mamsctl-tls")
-    try:
+    gw = rl.gateway(tmp, rl.tls_config(tmp), "mamsctl-live-tls")
+    with running(gw, "https"):
         ca = os.path.join(tmp, "ca.pem")
         url = "https://127.0.0.1:%d" % gw.rest_port
         ctl = Ctl(url)
@@ -586,12 +582,6 @@ def run_tls(tmp):
         rc, out, err = ctl.run("--cacert", ca, "policy")
         check(rc == 1 and out == "" and err.startswith("mamsctl: HTTP 409: ") and
               "(field:" not in err, "policy without an NCM: exit %d, %r" % (rc, err))
-    except BaseException:
-        print(gw.log(), file=sys.stderr)
-        gw.stop()
-        raise
-    rc = gw.stop()
-    check(rc == 0, "mamsgw exit status %d: %s" % (rc, gw.log()))
 
 
 def check_nothing_listens():
@@ -633,17 +623,11 @@ def main():
         pcap = os.path.join(tmp, "downlink.pcap")
         downlink_pcap(pcap)
         cfg, vdevs = config(pcap)
-        gw = rl.Gateway(tmp, cfg, "mamsctl", vdevs=vdevs)
-        try:
+        gw = rl.gateway(tmp, cfg, "mamsctl-live", vdevs=vdevs)
+        with running(gw, "http"):
             url = "http://127.0.0.1:%d" % gw.rest_port
             lv = Live(gw, rl.Rest(url), Ctl(url))
             asyncio.run(asyncio.wait_for(scenario(lv, cfg, tmp), 240))
-        except BaseException:
-            print(gw.log(), file=sys.stderr)
-            gw.stop()
-            raise
-        rc = gw.stop()
-        check(rc == 0, "mamsgw exit status %d: %s" % (rc, gw.log()))
         run_tls(tmp)
         check_nothing_listens()
         print("ok: every mamsctl subcommand against a running gateway")

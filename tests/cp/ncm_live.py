@@ -14,170 +14,30 @@ import asyncio
 import json
 import os
 import shutil
-import signal
-import socket
 import ssl
 import subprocess
 import sys
 import tempfile
-import time
 
 import websockets
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gw_live import (STEP, Gateway, base, bring_up, check, copy_config,  # noqa: E402
+                     recv, running)
+
 MAMSGW, PKI = sys.argv[1], sys.argv[2]
-STEP = 5.0  # seconds: the longest any single answer may take
-
-CONFIG = {
-    "dataplane": {"workers": 1, "mbufs": 4095, "mbuf_cache": 64, "max_sessions": 64},
-    "ports": [
-        {"name": "wifi", "device": "net_null0", "role": "access", "ipv4": "192.0.2.1",
-         "next_hop_mac": "02:00:00:00:01:02", "gma_udp_ports": [10020]},
-        {"name": "lte", "device": "net_null1", "role": "access", "ipv4": "198.51.100.1",
-         "next_hop_mac": "02:00:00:00:02:02", "gma_udp_ports": [10020]},
-        {"name": "core", "device": "net_null2", "role": "core", "ipv4": "203.0.113.1",
-         "next_hop_mac": "02:00:00:00:03:02"},
-    ],
-    "ncm": {
-        "ncm_id": 42,
-        "listen": {"ip": "127.0.0.1", "port": 0},
-        "anchor": {"connection_id": 15, "pool": "10.77.0.0/24"},
-        "delivery": [
-            {"connection_id": 0, "connection_type": "Wi-Fi", "port": "wifi"},
-            {"connection_id": 3, "connection_type": "LTE", "port": "lte"},
-        ],
-    },
-}
 
 
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-class Gateway:
-    """mamsgw in the background, its telemetry socket, its stdout."""
-
-    def __init__(self, tmp, ncm_extra):
-        cfg = json.loads(json.dumps(CONFIG))
-        cfg["ncm"].update(ncm_extra)
-        self.cfgfile = os.path.join(tmp, "gw.json")
-        with open(self.cfgfile, "w") as f:
-            json.dump(cfg, f)
-        self.prefix = "mamsgw-ncm-live-%d" % os.getpid()
-        args = [MAMSGW, "--no-huge", "--no-shconf", "--no-pci", "-m", "256",
-                "--file-prefix=" + self.prefix, "-l", "0,1", "--log-level=lib.eal:error",
-                "--vdev", "net_null0", "--vdev", "net_null1", "--vdev", "net_null2",
-                "--", "--config", self.cfgfile, "--run-ms", "120000"]
-        self.out = open(os.path.join(tmp, "gw.out"), "w+")
-        self.proc = subprocess.Popen(args, stdout=self.out, stderr=subprocess.STDOUT)
-        self.port = None
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and self.port is None:
-            check(self.proc.poll() is None, "mamsgw exited: " + self.log())
-            for line in self.log().splitlines():
-                if "listening on" in line:
-                    self.port = int(line.rsplit(":", 1)[1])
-            time.sleep(0.05)
-        check(self.port is not None, "mamsgw did not listen: " + self.log())
-        self.sock_path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % self.prefix
-
-    def log(self):
-        self.out.flush()
-        self.out.seek(0)
-        return self.out.read()
-
-    def telemetry(self, cmd):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        s.settimeout(STEP)
-        s.connect(self.sock_path)
-        s.recv(16384)  # the greeting
-        s.send(cmd.encode())
-        reply = json.loads(s.recv(1 << 20).decode())
-        s.close()
-        return reply[cmd.split(",")[0]]
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
-        return rc
-
-
-UNSOLICITED = ("mx_measurement_conf", "mx_path_est_req", "mx_ssid_indication")
-
-
-async def recv(ws, want, usid=None):
-    """The next message of type want.  On the way, like a CCM: indications
-    are taken note of, steering and keep-alive requests answered."""
-    deadline = time.monotonic() + STEP
-    while True:
-        left = deadline - time.monotonic()
-        msg = json.loads(await asyncio.wait_for(ws.recv(), max(left, 0.01)))
-        mtype = msg["message_type"]
-        if mtype == want:
-            return msg
-        if usid is not None and mtype in UNSOLICITED:
-            continue
-        if usid is not None and mtype == "mx_traffic_steering_req":
-            await ws.send(json.dumps(dict(base("mx_traffic_steering_rsp", msg["sequence_num"],
-                                               usid), feature_active=[])))
-            continue
-        if usid is not None and mtype == "mx_keep_alive_req":
-            await ws.send(json.dumps(base("mx_keep_alive_rsp", msg["sequence_num"], usid)))
-            continue
-        check(False, "expected %s, got %s" % (want, msg))
-
-
-def base(mtype, seq, usid=None):
-    m = {"version": "1.0", "message_type": mtype, "sequence_num": seq}
-    if usid is not None:
-        m["unique_session_id"] = usid
-    return m
-
-
-CAP_REQ = dict(base("mx_capability_req", 3), **{
-    "feature_active": [{"feature_name": "fragmentation", "active": True}],
-    "num_anchor_connections": 1,
-    "anchor_connections": [{"connection_id": 15, "connection_type": "LTE"}],
-    "num_delivery_connections": 2,
-    "delivery_connections": [{"connection_id": 0, "connection_type": "Wi-Fi"},
-                             {"connection_id": 3, "connection_type": "LTE"}],
-    "convergence_methods": [{"method": "GMA", "supported": True}],
-    "adaptation_methods": [{"method": "UDP_without_DTLS", "supported": True}],
-})
-
-
-async def bring_up(ws, client_ip_last):
+async def bring_up_checked(ws, client_ip_last):
     """RFC 8743 8.4 from discovery to an active session; returns (usid, setup)."""
     await ws.send(json.dumps(base("mx_discover", 1)))
     si = await recv(ws, "mx_system_info")
     check(si["ncm_connections"][0]["connection_id"] == 15, "anchor connection in system info")
-    await ws.send(json.dumps(CAP_REQ))
-    rsp = await recv(ws, "mx_capability_rsp")
-    usid = rsp["unique_session_id"]
+    usid, setup = await bring_up(ws, client_ip_last, 1500)
     check(usid["ncm_id"] == 42 and usid["session_id"] > 0, "session id %s" % usid)
-    await ws.send(json.dumps(dict(base("mx_capability_ack", 3, usid), capability_ack="MX_ACCEPT")))
-    setup = await recv(ws, "mx_up_setup_conf_req")
     dcs = setup["anchor_connections"][0]["convergence_config"][0]["delivery_connections"]
     check([d["adaptation_method_param"]["tunnel_ip_addr"] for d in dcs] ==
           ["192.0.2.1", "198.51.100.1"], "tunnel endpoints %s" % dcs)
-    for seq, cid, ip in ((4, 0, "192.0.2.%d" % client_ip_last),
-                         (5, 3, "198.51.100.%d" % client_ip_last)):
-        await ws.send(json.dumps(dict(base("mx_reconf_req", seq, usid), reconf_action="setup",
-                                      connection_id=cid, ip_address=ip, mtu_size=1500)))
-        await recv(ws, "mx_reconf_rsp", usid)
-    await ws.send(json.dumps(dict(
-        base("mx_up_setup_cnf", setup["sequence_num"], usid),
-        probe_param={"probe_port": 5999, "anchor_conn_id": 15}, num_delivery_conn=2,
-        client_params=[{"connection_id": 0, "adapt_param": {"udp_adapt_port": 5000}},
-                       {"connection_id": 3, "adapt_param": {"udp_adapt_port": 5000}}])))
-    steer = await recv(ws, "mx_traffic_steering_req", usid)
-    await ws.send(json.dumps(dict(base("mx_traffic_steering_rsp", steer["sequence_num"], usid),
-                                  feature_active=[])))
     return usid, setup
 
 
@@ -194,7 +54,7 @@ async def expect_close(ws, code, what):
 async def scenario(gw, uri, ssl_ctx, extra_headers):
     kw = dict(ssl=ssl_ctx, max_size=None, extra_headers=extra_headers, open_timeout=STEP)
     async with websockets.connect(uri, **kw) as a:
-        usid, setup = await bring_up(a, 10)
+        usid, setup = await bring_up_checked(a, 10)
         sid = usid["session_id"]
         anchor = setup["anchor_connections"][0]["vnic_info"]["ip"]
         check(anchor.startswith("10.77.0."), "anchor address %s from the pool" % anchor)
@@ -254,16 +114,12 @@ async def scenario(gw, uri, ssl_ctx, extra_headers):
 
 
 def run(tmp, name, ncm_extra, scheme, ssl_ctx, headers):
-    gw = Gateway(tmp, ncm_extra)
-    try:
+    cfg = copy_config()
+    cfg["ncm"].update(ncm_extra)
+    gw = Gateway(MAMSGW, tmp, cfg, "ncm-live-" + scheme)
+    with running(gw, name):
         asyncio.run(asyncio.wait_for(
-            scenario(gw, "%s://127.0.0.1:%d/" % (scheme, gw.port), ssl_ctx, headers), 90))
-    except BaseException:
-        print(gw.log(), file=sys.stderr)
-        gw.stop()
-        raise
-    rc = gw.stop()
-    check(rc == 0, "%s: mamsgw exit status %d: %s" % (name, rc, gw.log()))
+            scenario(gw, "%s://127.0.0.1:%d/" % (scheme, gw.ws_port), ssl_ctx, headers), 90))
     print("ok: %s" % name)
 
 

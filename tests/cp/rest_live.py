@@ -23,8 +23,8 @@ HTTP with urllib:
 
     rest_live.py MAMSGW_BIN MAKE_TEST_PKI_SH OPENAPI_YAML
 
-Its harness (Gateway, Rest, the CCM's bring_up/recv, CONFIG) is imported by
-mamsctl_live.py: call setup() first.
+Its harness (Rest, CONFIG with sessions and REST; from gw_live.py the
+Gateway and the CCM) is imported by mamsctl_live.py: call setup() first.
 
 Bounded: every wait has a timeout, mamsgw runs with --run-ms and is
 stopped at the end.
@@ -32,8 +32,8 @@ stopped at the end.
 import asyncio
 import json
 import os
+import re
 import shutil
-import signal
 import ssl
 import subprocess
 import sys
@@ -42,29 +42,24 @@ import time
 import urllib.error
 import urllib.request
 
-import re
-import socket
-
 import jsonschema
 import websockets
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gw_live  # noqa: E402
+from gw_live import STEP, base, check, copy_config, recv, running  # noqa: E402,F401
+
 # Set by setup(): the mamsgw binary, make_test_pki.sh, the answers' contract.
 MAMSGW = PKI = CONTRACT = None
-STEP = 5.0
 TOKEN = "rest-live-t0ken"
 
+# gw_live's, with static session 7, the NCM's policy and the REST listener.
+_BASE = copy_config()
 CONFIG = {
-    "dataplane": {"workers": 1, "mbufs": 4095, "mbuf_cache": 64, "max_sessions": 64},
-    "ports": [
-        {"name": "wifi", "device": "net_null0", "role": "access", "ipv4": "192.0.2.1",
-         "next_hop_mac": "02:00:00:00:01:02", "gma_udp_ports": [10020]},
-        {"name": "lte", "device": "net_null1", "role": "access", "ipv4": "198.51.100.1",
-         "next_hop_mac": "02:00:00:00:02:02", "gma_udp_ports": [10020]},
-        {"name": "core", "device": "net_null2", "role": "core", "ipv4": "203.0.113.1",
-         "next_hop_mac": "02:00:00:00:03:02"},
-    ],
+    "dataplane": _BASE["dataplane"],
+    "ports": _BASE["ports"],
     "sessions": [
         {"id": 7, "anchor_ip": "10.8.0.2", "method": "trailer",
          "paths": [
@@ -72,80 +67,14 @@ CONFIG = {
              {"conn_id": 1, "port": "lte", "client_ip": "198.51.100.10", "client_port": 5000}],
          "flows": [{"flow_id": 0, "steering": {"mode": "switch", "paths": [0]}}]},
     ],
-    "ncm": {
-        "ncm_id": 42,
-        "listen": {"ip": "127.0.0.1", "port": 0},
-        "anchor": {"connection_id": 15, "pool": "10.77.0.0/24"},
-        "delivery": [
-            {"connection_id": 0, "connection_type": "Wi-Fi", "port": "wifi"},
-            {"connection_id": 3, "connection_type": "LTE", "port": "lte"},
-        ],
-        "policy": {"interval_ms": 50},
-    },
+    "ncm": dict(_BASE["ncm"], policy={"interval_ms": 50}),
     "rest": {"listen": {"ip": "127.0.0.1", "port": 0}, "token": TOKEN},
 }
 
 
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-NULL_VDEVS = ("net_null0", "net_null1", "net_null2")
-
-
-class Gateway:
-    def __init__(self, tmp, cfg, name, vdevs=NULL_VDEVS):
-        self.cfgfile = os.path.join(tmp, name + ".json")
-        self.write(cfg)
-        self.prefix = "mamsgw-rest-live-%s-%d" % (name, os.getpid())
-        args = [MAMSGW, "--no-huge", "--no-shconf", "--no-pci", "-m", "256",
-                "--file-prefix=" + self.prefix, "-l", "0,1", "--log-level=lib.eal:error"]
-        for v in vdevs:
-            args += ["--vdev", v]
-        args += ["--", "--config", self.cfgfile, "--run-ms", "120000"]
-        self.out = open(os.path.join(tmp, name + ".out"), "w+")
-        self.proc = subprocess.Popen(args, stdout=self.out, stderr=subprocess.STDOUT)
-        self.ws_port = self.rest_port = None
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and self.rest_port is None:
-            check(self.proc.poll() is None, "mamsgw exited: " + self.log())
-            for line in self.log().splitlines():
-                if "ncm" in line and "listening on" in line:
-                    self.ws_port = int(line.rsplit(":", 1)[1])
-                if "rest listening on" in line:
-                    self.rest_port = int(line.rsplit(":", 1)[1])
-            time.sleep(0.05)
-        check(self.rest_port is not None, "REST not listening: " + self.log())
-
-    def write(self, cfg):
-        with open(self.cfgfile + ".tmp", "w") as f:
-            json.dump(cfg, f)
-        os.replace(self.cfgfile + ".tmp", self.cfgfile)
-
-    def log(self):
-        self.out.flush()
-        self.out.seek(0)
-        return self.out.read()
-
-    def telemetry(self, cmd):
-        """The data plane's own view: one rte_telemetry command's answer."""
-        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
-            s.settimeout(STEP)
-            s.connect("/var/run/dpdk/%s/dpdk_telemetry.v2" % self.prefix)
-            s.recv(16384)  # the greeting
-            s.send(cmd.encode())
-            return json.loads(s.recv(1 << 20).decode())[cmd.split(",")[0]]
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
-        return rc
+def gateway(tmp, cfg, name, vdevs=gw_live.NULL_VDEVS):
+    """gw_live.Gateway on the mamsgw of setup()."""
+    return gw_live.Gateway(MAMSGW, tmp, cfg, name, vdevs)
 
 
 class Contract:
@@ -237,70 +166,15 @@ class Rest:
 
 # ---- the CCM ---------------------------------------------------------------------
 
-def base(mtype, seq, usid=None):
-    m = {"version": "1.0", "message_type": mtype, "sequence_num": seq}
-    if usid is not None:
-        m["unique_session_id"] = usid
-    return m
-
-
-async def recv(ws, want, usid=None):
-    """The next message of type want; steering and keep-alive requests on the
-    way are answered like a CCM would, indications skipped."""
-    deadline = time.monotonic() + STEP
-    while True:
-        left = deadline - time.monotonic()
-        msg = json.loads(await asyncio.wait_for(ws.recv(), max(left, 0.01)))
-        mtype = msg["message_type"]
-        if mtype == want:
-            return msg
-        if mtype in ("mx_measurement_conf", "mx_path_est_req", "mx_ssid_indication"):
-            continue
-        if mtype == "mx_traffic_steering_req":
-            await ws.send(json.dumps(dict(base("mx_traffic_steering_rsp", msg["sequence_num"],
-                                               usid), feature_active=[])))
-            continue
-        if mtype == "mx_keep_alive_req":
-            await ws.send(json.dumps(base("mx_keep_alive_rsp", msg["sequence_num"], usid)))
-            continue
-        check(False, "expected %s, got %s" % (want, msg))
-
-
 async def bring_up(ws):
     return (await bring_up_setup(ws))[0]
 
 
 async def bring_up_setup(ws, ipsec=False):
-    """A session with connections 0 and 3; with ipsec the CCM lists the IPsec
-    adaptation.  Returns its unique_session_id and the NCM's UP setup."""
-    adapt = [{"method": "UDP_without_DTLS", "supported": True}]
-    if ipsec:
-        adapt.append({"method": "IPsec", "supported": True})
-    await ws.send(json.dumps(dict(base("mx_capability_req", 3), **{
-        "feature_active": [{"feature_name": "fragmentation", "active": True}],
-        "num_anchor_connections": 1,
-        "anchor_connections": [{"connection_id": 15, "connection_type": "LTE"}],
-        "num_delivery_connections": 2,
-        "delivery_connections": [{"connection_id": 0, "connection_type": "Wi-Fi"},
-                                 {"connection_id": 3, "connection_type": "LTE"}],
-        "convergence_methods": [{"method": "GMA", "supported": True}],
-        "adaptation_methods": adapt})))
-    usid = (await recv(ws, "mx_capability_rsp"))["unique_session_id"]
-    await ws.send(json.dumps(dict(base("mx_capability_ack", 3, usid), capability_ack="MX_ACCEPT")))
-    setup = await recv(ws, "mx_up_setup_conf_req", usid)
-    for seq, cid, ip in ((4, 0, "192.0.2.30"), (5, 3, "198.51.100.30")):
-        await ws.send(json.dumps(dict(base("mx_reconf_req", seq, usid), reconf_action="setup",
-                                      connection_id=cid, ip_address=ip, mtu_size=1400)))
-        await recv(ws, "mx_reconf_rsp", usid)
-    await ws.send(json.dumps(dict(
-        base("mx_up_setup_cnf", setup["sequence_num"], usid),
-        probe_param={"probe_port": 5999, "anchor_conn_id": 15}, num_delivery_conn=2,
-        client_params=[{"connection_id": 0, "adapt_param": {"udp_adapt_port": 5000}},
-                       {"connection_id": 3, "adapt_param": {"udp_adapt_port": 5000}}])))
-    steer = await recv(ws, "mx_traffic_steering_req", usid)
-    await ws.send(json.dumps(dict(base("mx_traffic_steering_rsp", steer["sequence_num"], usid),
-                                  feature_active=[])))
-    return usid, setup
+    """A session with connections 0 and 3 (192.0.2.30, 198.51.100.30, MTU
+    1400); with ipsec the CCM lists the IPsec adaptation.  Returns its
+    unique_session_id and the NCM's UP setup."""
+    return await gw_live.bring_up(ws, 30, 1400, ipsec)
 
 
 # ---- checks ------------------------------------------------------------------------
@@ -436,7 +310,7 @@ async def scenario(gw, rest):
 
 
 def check_reload(gw, rest):
-    cfg = json.loads(json.dumps(CONFIG))
+    cfg = copy_config(CONFIG)
     cfg["ncm"]["policy"]["interval_ms"] = 80
     cfg["sessions"][0]["flows"][0]["steering"] = {"mode": "split", "paths": [0, 1],
                                                   "weights": [1, 1]}
@@ -461,28 +335,28 @@ def check_reload(gw, rest):
 
 
 def run_plain(tmp):
-    gw = Gateway(tmp, CONFIG, "plain")
-    try:
+    gw = gateway(tmp, CONFIG, "rest-live-plain")
+    with running(gw, "http"):
         rest = Rest("http://127.0.0.1:%d" % gw.rest_port)
         asyncio.run(asyncio.wait_for(scenario(gw, rest), 90))
         check_reload(gw, rest)
-    except BaseException:
-        print(gw.log(), file=sys.stderr)
-        gw.stop()
-        raise
-    rc = gw.stop()
-    check(rc == 0, "mamsgw exit status %d: %s" % (rc, gw.log()))
     print("ok: REST over http")
 
 
-def run_tls(tmp):
+def tls_config(tmp):
+    """CONFIG with https (the test CA's certificate, make_test_pki.sh run in
+    tmp) and no NCM: the listener has a context of its own then."""
     subprocess.run(["sh", PKI, tmp], check=True, timeout=60)
-    cfg = json.loads(json.dumps(CONFIG))
-    del cfg["ncm"]  # the listener has a context of its own then
+    cfg = copy_config(CONFIG)
+    del cfg["ncm"]
     cfg["rest"]["tls"] = {"cert": os.path.join(tmp, "server.pem"),
                           "key": os.path.join(tmp, "server.key")}
-    gw = Gateway(tmp, cfg, "tls")
-    try:
+    return cfg
+
+
+def run_tls(tmp):
+    gw = gateway(tmp, tls_config(tmp), "rest-live-tls")
+    with running(gw, "https"):
         ctx = ssl.create_default_context(cafile=os.path.join(tmp, "ca.pem"))
         rest = Rest("https://127.0.0.1:%d" % gw.rest_port, ctx)
         check(rest.ok("GET", "/v1/health")["sessions"] == 1, "health over https")
@@ -491,12 +365,6 @@ def run_tls(tmp):
         check(rest.ok("GET", "/v1/sessions")["sessions"][0]["state"] == "static", "static")
         status, _, text = rest.call("GET", "/metrics", raw=True)
         check(status == 200 and list(text_string_to_metric_families(text)), "metrics")
-    except BaseException:
-        print(gw.log(), file=sys.stderr)
-        gw.stop()
-        raise
-    rc = gw.stop()
-    check(rc == 0, "mamsgw exit status %d: %s" % (rc, gw.log()))
     print("ok: REST over https without an NCM")
 
 
