@@ -389,24 +389,18 @@ int cp_config_parse(const char *json, size_t len, const struct dp_config *dpc,
 {
 	struct cfg_parser p = { .err = err, .errlen = errlen };
 	struct cp_config *tmp;
-	json_error_t jerr;
 	const json_t *ncm;
-	json_t *root;
+	json_t *root = cp_cfg_load_section(&p, json, len, "ncm", &ncm);
 	int ret = -1;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
-		return cfg_fail(&p, "", NULL, "line %d, column %d: %s", jerr.line, jerr.column,
-				jerr.text);
+		return -1;
 	tmp = malloc(sizeof(*tmp));
 	if (tmp == NULL) {
 		cfg_fail(&p, "", NULL, "out of memory");
 		goto out;
 	}
 	cp_config_defaults(tmp);
-	ncm = json_is_object(root) ? json_object_get(root, "ncm") : NULL;
 	if (ncm == NULL || parse_ncm(&p, ncm, dpc, tmp) == 0) {
 		*c = *tmp;
 		ret = 0;

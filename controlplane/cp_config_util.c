@@ -16,6 +16,23 @@ static const char *const endpoint_keys[] = { "ip", "port", NULL };
 static const char *const tls_keys[] = { "cert", "key", NULL };
 static const char *const tls_ca_keys[] = { "cert", "key", "client_ca", NULL };
 
+json_t *cp_cfg_load_section(struct cfg_parser *p, const char *json, size_t len,
+			    const char *name, const json_t **section)
+{
+	json_error_t jerr;
+	json_t *root;
+
+	if (p->err != NULL && p->errlen > 0)
+		p->err[0] = '\0';
+	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		cfg_fail(p, "", NULL, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	*section = json_is_object(root) ? json_object_get(root, name) : NULL;
+	return root;
+}
+
 int cp_cfg_copy_str(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
 		    char *dst, size_t cap)
 {

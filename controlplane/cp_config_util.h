@@ -18,6 +18,13 @@
 
 #include "dp_config_json.h"
 
+/*
+ * The gateway's file json (len bytes) parsed, p's message cleared; *section
+ * its member name, NULL when absent (or the file is no object).  The root to
+ * json_decref(), or NULL with "line L, column C: reason" written.
+ */
+json_t *cp_cfg_load_section(struct cfg_parser *p, const char *json, size_t len,
+			    const char *name, const json_t **section);
 /* An optional string of 1..cap-1 characters copied into dst. */
 int cp_cfg_copy_str(struct cfg_parser *p, const json_t *o, const char *path, const char *key,
 		    char *dst, size_t cap);

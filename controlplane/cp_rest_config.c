@@ -39,18 +39,12 @@ int cp_rest_config_parse(const char *json, size_t len, struct cp_rest_config *c,
 	struct cfg_parser p = { .err = err, .errlen = errlen };
 	struct cp_rest_config tmp;
 	const json_t *rest;
-	json_error_t jerr;
-	json_t *root;
+	json_t *root = cp_cfg_load_section(&p, json, len, "rest", &rest);
 	int ret = -1;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
-		return cfg_fail(&p, "", NULL, "line %d, column %d: %s", jerr.line, jerr.column,
-				jerr.text);
+		return -1;
 	cp_rest_config_defaults(&tmp);
-	rest = json_is_object(root) ? json_object_get(root, "rest") : NULL;
 	if (rest == NULL || parse_rest(&p, rest, &tmp) == 0) {
 		*c = tmp;
 		ret = 0;
