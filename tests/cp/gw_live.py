@@ -199,4 +199,7 @@ async def bring_up(ws, client_ip_last, mtu, ipsec=False):
     steer = await recv(ws, "mx_traffic_steering_req", usid)
     await ws.send(json.dumps(dict(base("mx_traffic_steering_rsp", steer["sequence_num"], usid),
                                   feature_active=[])))
+    # (not a field of the message: the sequence number of the first steering
+    # request, answered here, for tests that must tell retransmissions apart)
+    setup["first_steering_seq"] = steer["sequence_num"]
     return usid, setup
