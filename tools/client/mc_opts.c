@@ -2,6 +2,7 @@
 /* mams-client's flags and configuration file (mc_opts.h). */
 #include "mc_opts.h"
 
+#include "cli_num.h"
 #include "mc_esp.h"
 
 #include <arpa/inet.h>
@@ -60,28 +61,13 @@ const char *mc_method_name(enum gma_method m)
 	return "?";
 }
 
-/* A decimal integer in lo..hi, the whole string. */
-static bool parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (s == NULL || !isdigit((unsigned char)s[0]))
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi)
-		return false;
-	*out = v;
-	return true;
-}
 
 static int set_u32(const char *flag, const char *v, uint32_t lo, uint32_t hi, uint32_t *out,
 		   char *err, size_t errlen)
 {
 	uint64_t x;
 
-	if (!parse_u64(v, lo, hi, &x))
+	if (!cli_parse_u64(v, lo, hi, &x))
 		return fail(err, errlen, "--%s %s: expected an integer in %u..%u", flag, v, lo, hi);
 	*out = (uint32_t)x;
 	return 0;
@@ -140,7 +126,7 @@ static int set_ncm(struct mc_opts *o, const char *v, char *err, size_t errlen)
 			return fail(err, errlen, "--ncm %s: bad port", v);
 		memcpy(buf, port, pl);
 		buf[pl] = '\0';
-		if (!parse_u64(buf, 1, 65535, &x))
+		if (!cli_parse_u64(buf, 1, 65535, &x))
 			return fail(err, errlen, "--ncm %s: port \"%s\" is not in 1..65535", v, buf);
 		o->port = (uint16_t)x;
 	} else {
@@ -213,7 +199,7 @@ static int set_iface(struct mc_opts *o, const char *v, char *err, size_t errlen)
 	if (colon != NULL) {
 		uint64_t x;
 
-		if (!parse_u64(colon + 1, 0, UINT64_MAX, &x) || x > 15)
+		if (!cli_parse_u64(colon + 1, 0, UINT64_MAX, &x) || x > 15)
 			return fail(err, errlen, "--iface %s: connection ID \"%s\" is outside 0..15",
 				    v, colon + 1);
 		io.has_conn_id = true;
@@ -259,7 +245,7 @@ static int set_route(struct mc_opts *o, const char *v, char *err, size_t errlen)
 	snprintf(buf, sizeof(buf), "%s", v);
 	if (slash != NULL) {
 		buf[slash - v] = '\0';
-		if (!parse_u64(slash + 1, 0, 32, &len))
+		if (!cli_parse_u64(slash + 1, 0, 32, &len))
 			return fail(err, errlen, "--route %s: prefix length outside 0..32", v);
 	}
 	if (inet_pton(AF_INET, buf, &a) != 1)
@@ -405,7 +391,7 @@ int mc_opts_set(struct mc_opts *o, const char *name, const char *v, char *err, s
 	if (strcmp(name, "run-ms") == 0) {
 		uint64_t x;
 
-		if (!parse_u64(v, 0, UINT64_MAX / 2, &x))
+		if (!cli_parse_u64(v, 0, UINT64_MAX / 2, &x))
 			return fail(err, errlen, "--run-ms %s: expected a number of milliseconds", v);
 		o->run_ms = x;
 		return 0;

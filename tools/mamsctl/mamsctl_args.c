@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_num.h"
+
 static int usage_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -61,14 +63,9 @@ void mctl_usage(FILE *out)
 /* A decimal integer in lo..hi, the whole string. */
 static bool parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
-	if (s == NULL || !isdigit((unsigned char)s[0]))
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+	if (!cli_parse_u64(s, lo, hi, &v))
 		return false;
 	*out = (uint32_t)v;
 	return true;
