@@ -802,8 +802,10 @@ static void send_up_setup(struct cp_ncm *n, struct sess *s, uint64_t now_ms, boo
 		if (d->ipsec) {
 			/* Never offered in the clear: left out for a CCM without
 			 * IPsec, or when no keys could be made. */
-			if (!s->cli_ipsec || n->mb == NULL)
+			if (!s->cli_ipsec || n->mb == NULL) {
+				n->st.ipsec_not_offered++;
 				continue;
+			}
 			if (!dc->ipsec.enabled && ipsec_init(n, s, i, now_ms) < 0)
 				continue;
 		}

@@ -62,6 +62,7 @@ struct cp_ncm_stats {
 	uint64_t ipsec_rekeys;      /* new secrets sent to active sessions */
 	uint64_t ipsec_spi_redraws; /* secrets drawn again: their inbound SPI was in use */
 	uint64_t ipsec_errors;      /* no keys (random source, derivation) or refused by the data plane */
+	uint64_t ipsec_not_offered; /* IPsec connections left out of an UP setup: the CCM lacks IPsec */
 };
 
 /* One session, for the operator (telemetry, REST). */

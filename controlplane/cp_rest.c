@@ -488,6 +488,7 @@ static int get_stats(struct cp_rest *r, struct rest_call *c)
 	N(ipsec_rekeys);
 	N(ipsec_spi_redraws);
 	N(ipsec_errors);
+	N(ipsec_not_offered);
 #undef N
 	return rest_json(c->resp, 200,
 			 json_pack("{s:o,s:o,s:o,s:i,s:o}", "ports", ports, "workers", workers,

@@ -315,6 +315,7 @@ int rest_metrics(struct cp_rest *r, struct rest_call *c)
 	NCM_FAM(ipsec_rekeys, "IPsec rekeys: new secrets sent to active sessions")
 	NCM_FAM(ipsec_spi_redraws, "IPsec secrets drawn again because their inbound SPI was in use")
 	NCM_FAM(ipsec_errors, "IPsec keys not made or refused by the data plane")
+	NCM_FAM(ipsec_not_offered, "IPsec connections not offered: the CCM does not support IPsec")
 #undef NCM_FAM
 
 	ids = calloc(st->n_sessions + 16u, sizeof(*ids));

@@ -78,6 +78,7 @@ static int tel_ncm_locked(const char *cmd, const char *params, struct rte_tel_da
 	U("ipsec_rekeys", n.ipsec_rekeys);
 	U("ipsec_spi_redraws", n.ipsec_spi_redraws);
 	U("ipsec_errors", n.ipsec_errors);
+	U("ipsec_not_offered", n.ipsec_not_offered);
 	U("ws_accepted", w.accepted);
 	U("ws_refused_auth", w.refused_auth);
 	U("ws_refused_full", w.refused_full);

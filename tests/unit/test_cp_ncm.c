@@ -1069,6 +1069,10 @@ Test(ncm_ipsec, a_ccm_without_ipsec_never_gets_the_connection_in_the_clear)
 	cr_assert_not_null(s);
 	cr_assert_eq(s->n_paths, 1);
 	cr_assert_eq(s->paths[0].conn_id, 3);
+	struct cp_ncm_stats st;
+
+	cp_ncm_stats(ncm, &st);
+	cr_assert_eq(st.ipsec_not_offered, 1, "counted, not silent");
 }
 
 Test(ncm_ipsec, rekey_overlaps_old_and_new_sas)
