@@ -199,6 +199,15 @@ static void srv_start(struct cp_ws_cfg *cfg)
 		 cp_ws_port(S.ws));
 }
 
+/* Service until *count reaches n (or the client timeout); the caller asserts. */
+static void srv_service_until(const unsigned *count, unsigned n)
+{
+	uint64_t deadline = now_ms() + CLIENT_TIMEOUT_MS;
+
+	while (*count < n && now_ms() < deadline)
+		cp_ws_service(S.ws, 5);
+}
+
 /* Service until every connection opened has closed (or 10 s). */
 static void srv_settle(void)
 {
@@ -635,7 +644,6 @@ Test(cp_ws, send_errors)
 Test(cp_ws, destroy_closes_all)
 {
 	struct cp_ws_cfg cfg;
-	uint64_t deadline;
 	pid_t pid;
 	char *out;
 
@@ -643,9 +651,7 @@ Test(cp_ws, destroy_closes_all)
 	srv_start(&cfg);
 	pid = client_start(LINES("a:open", "b:open", "c:open", "a:waitclose", "b:waitclose",
 				 "c:waitclose"));
-	deadline = now_ms() + CLIENT_TIMEOUT_MS;
-	while (S.opens < 3 && now_ms() < deadline)
-		cp_ws_service(S.ws, 5);
+	srv_service_until(&S.opens, 3);
 	cr_assert_eq(S.opens, 3);
 	cr_assert_eq(cp_ws_send(S.ws, S.ids[0], "queued", 6), 0);
 	cp_ws_destroy(S.ws);
@@ -705,16 +711,13 @@ Test(cp_ws, other_refusals)
 Test(cp_ws, abrupt_disconnect)
 {
 	struct cp_ws_cfg cfg;
-	uint64_t deadline;
 	pid_t pid;
 	int st;
 
 	cp_ws_cfg_default(&cfg);
 	srv_start(&cfg);
 	pid = client_start(LINES("a:open", "b:open", "a:send:hello", "sleep:60000"));
-	deadline = now_ms() + CLIENT_TIMEOUT_MS;
-	while (S.texts < 1 && now_ms() < deadline)
-		cp_ws_service(S.ws, 5);
+	srv_service_until(&S.texts, 1);
 	cr_assert_eq(S.opens, 2);
 	kill(pid, SIGKILL);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
@@ -723,48 +726,52 @@ Test(cp_ws, abrupt_disconnect)
 	cr_assert_eq(cp_ws_send(S.ws, S.ids[0], "x", 1), -ENOENT);
 }
 
+/*
+ * Destroy the server while the client pid is stopped: it must end within 2 s
+ * and report on_close for each of its `closes` connections; then reap pid.
+ */
+static void destroy_then_reap(pid_t pid, unsigned closes)
+{
+	uint64_t t0 = now_ms();
+	int st;
+
+	cp_ws_destroy(S.ws);
+	S.ws = NULL;
+	cr_assert_lt(now_ms() - t0, 2000);
+	cr_assert_eq(S.closes, closes);
+	kill(pid, SIGKILL);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+}
+
 /* Peers that do not answer the close: destroy still ends, on_close for each. */
 Test(cp_ws, destroy_with_frozen_peers)
 {
 	struct cp_ws_cfg cfg;
-	uint64_t deadline, t0;
 	pid_t pid;
-	int st;
 
 	cp_ws_cfg_default(&cfg);
 	srv_start(&cfg);
 	pid = client_start(LINES("a:open", "b:open", "a:send:hello", "sleep:60000"));
-	deadline = now_ms() + CLIENT_TIMEOUT_MS;
-	while (S.texts < 1 && now_ms() < deadline)
-		cp_ws_service(S.ws, 5);
+	srv_service_until(&S.texts, 1);
 	cr_assert_eq(S.opens, 2);
 	kill(pid, SIGSTOP);
-	t0 = now_ms();
-	cp_ws_destroy(S.ws);
-	S.ws = NULL;
-	cr_assert_lt(now_ms() - t0, 2000);
-	cr_assert_eq(S.closes, 2);
-	kill(pid, SIGKILL);
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	destroy_then_reap(pid, 2);
 }
 
 /* A peer that stopped reading: the close cannot even be sent. */
 Test(cp_ws, destroy_with_stuck_peer)
 {
 	struct cp_ws_cfg cfg;
-	uint64_t deadline, t0;
+	uint64_t deadline;
 	char *chunk;
 	unsigned sent = 0, refused = 0;
 	pid_t pid;
-	int st;
 
 	cp_ws_cfg_default(&cfg);
 	cfg.max_queued = 4u << 20;
 	srv_start(&cfg);
 	pid = client_start(LINES("a:open", "a:send:hello", "sleep:60000"));
-	deadline = now_ms() + CLIENT_TIMEOUT_MS;
-	while (S.texts < 1 && now_ms() < deadline)
-		cp_ws_service(S.ws, 5);
+	srv_service_until(&S.texts, 1);
 	cr_assert_eq(S.opens, 1);
 	kill(pid, SIGSTOP);
 	chunk = malloc(1u << 20);
@@ -781,13 +788,7 @@ Test(cp_ws, destroy_with_stuck_peer)
 	}
 	free(chunk);
 	cr_assert_eq(refused, 50, "%u MiB sent, the queue never filled", sent);
-	t0 = now_ms();
-	cp_ws_destroy(S.ws);
-	S.ws = NULL;
-	cr_assert_lt(now_ms() - t0, 2000);
-	cr_assert_eq(S.closes, 1);
-	kill(pid, SIGKILL);
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	destroy_then_reap(pid, 1);
 }
 
 /* The main loop calls cp_ws_service(ws, 1) and needs it back in ~1 ms. */
