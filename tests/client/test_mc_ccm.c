@@ -207,6 +207,21 @@ static uint32_t to_caps(uint64_t now)
 	return m->sequence_num;
 }
 
+/*
+ * From CAPS (seq: the mx_capability_req's), at time now, to the NCM's mx_up_setup_conf_req
+ * for two connections; returns n_sent before that request, so the caller can
+ * look at the mx_reconf_req the client sent for it.
+ */
+static unsigned to_setup(uint64_t now, uint32_t seq)
+{
+	unsigned mark;
+
+	mct_ncm(now, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
+	mark = n_sent;
+	mct_ncm(now, setup_req, 1u);
+	return mark;
+}
+
 static void reconf_rsp(uint64_t now, uint32_t seq)
 {
 	mct_ncm(now, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_rsp\","
@@ -227,12 +242,8 @@ static void answer_reconfs(uint64_t now, unsigned from)
 
 static void bring_up(uint64_t now)
 {
-	uint32_t seq = to_caps(now);
-	unsigned mark;
+	unsigned mark = to_setup(now, to_caps(now));
 
-	mct_ncm(now, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
-	mark = n_sent;
-	mct_ncm(now, setup_req, 1u);
 	answer_reconfs(now, mark);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE, "state %s",
 		     mc_ccm_state_name(mc_ccm_state(ccm)));
@@ -518,9 +529,7 @@ Test(ccm, reconfiguration_answered_by_sequence_number)
 	unsigned mark;
 	int r;
 
-	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
-	mark = n_sent;
-	mct_ncm(0, setup_req, 1u);
+	mark = to_setup(0, seq);
 	/* Answer only the LTE one: still waiting for the Wi-Fi answer. */
 	r = find_sent(mark, CP_MSG_RECONF_REQ);
 	r = find_sent((unsigned)r + 1, CP_MSG_RECONF_REQ);
@@ -538,9 +547,7 @@ Test(ccm, refused_reconfiguration_leaves_the_interface_out)
 	unsigned mark;
 	int r;
 
-	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
-	mark = n_sent;
-	mct_ncm(0, setup_req, 1u);
+	mark = to_setup(0, seq);
 	r = find_sent(mark, CP_MSG_RECONF_REQ);
 	mct_ncm(0, "{\"version\":\"1.0\",\"message_type\":\"mx_error\",\"sequence_num\":%u,"
 		   "\"error\":{\"message_type\":\"mx_reconf_req\",\"field\":\"mtu_size\","
@@ -924,9 +931,7 @@ Test(ccm, interface_down_at_setup_is_set_up_when_it_comes)
 	down.up = false;
 	mc_ccm_iface(ccm, 1, &down, 0);
 	seq = to_caps(0);
-	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
-	mark = n_sent;
-	mct_ncm(0, setup_req, 1u);
+	mark = to_setup(0, seq);
 	cr_assert_eq(count_sent(mark, CP_MSG_RECONF_REQ), 1, "only the interface that is up");
 	answer_reconfs(0, mark);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE);
