@@ -382,20 +382,30 @@ Test(ccm, explicit_connection_ids_and_two_interfaces_of_one_type)
 	cr_assert_eq(mc_ccm_conn_id(ccm, 2), 7);
 }
 
-Test(ccm, explicit_connection_id_the_ncm_lacks_is_refused_naming_the_flag)
+/*
+ * A CCM remade with ifs, answered with the NCM's two connections (Wi-Fi and
+ * LTE): it must send MX_REJECT and fail.
+ */
+static void expect_caps_refused(unsigned n_ifaces, const struct mc_iface_opt *ifs)
 {
-	const struct mc_iface_opt ifs[1] = {
-		{ .name = "lte", .type = CP_CONN_LTE, .ifname = "wwan0", .has_conn_id = true, .conn_id = 5 },
-	};
 	uint32_t seq;
 
 	mc_ccm_destroy(ccm);
-	make(1, ifs);
+	make(n_ifaces, ifs);
 	seq = to_caps(0);
 	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
 	cr_assert_eq(mct_last(CP_MSG_CAPABILITY_ACK)->u.capability_ack.capability_ack,
 		     CP_CAP_ACK_REJECT);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_FAILED);
+}
+
+Test(ccm, explicit_connection_id_the_ncm_lacks_is_refused_naming_the_flag)
+{
+	const struct mc_iface_opt ifs[1] = {
+		{ .name = "lte", .type = CP_CONN_LTE, .ifname = "wwan0", .has_conn_id = true, .conn_id = 5 },
+	};
+
+	expect_caps_refused(1, ifs);
 	cr_assert_eq(state_ev, MC_CCM_FAILED);
 	cr_assert(strstr(reason_ev, "--iface lte=wwan0:5") != NULL, "%s", reason_ev);
 	cr_assert(strstr(reason_ev, "0 Wi-Fi, 3 LTE") != NULL, "what it offers: %s", reason_ev);
@@ -407,15 +417,8 @@ Test(ccm, no_connection_of_the_type_is_refused)
 		{ .name = "wifi", .type = CP_CONN_WIFI, .ifname = "wl0" },
 		{ .name = "5g", .type = CP_CONN_5G_NR, .ifname = "nr0" },
 	};
-	uint32_t seq;
 
-	mc_ccm_destroy(ccm);
-	make(2, ifs);
-	seq = to_caps(0);
-	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
-	cr_assert_eq(mct_last(CP_MSG_CAPABILITY_ACK)->u.capability_ack.capability_ack,
-		     CP_CAP_ACK_REJECT);
-	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_FAILED);
+	expect_caps_refused(2, ifs);
 	cr_assert(strstr(reason_ev, "5G_NR") != NULL && strstr(reason_ev, "nr0") != NULL, "%s",
 		  reason_ev);
 }
