@@ -39,6 +39,13 @@ static void setup(void)
 
 TestSuite(steer, .init = setup);
 
+/* The request names connection c as the default for uplink traffic. */
+static void default_uplink(uint8_t c)
+{
+	req.has_default_uplink_delivery = true;
+	req.default_uplink_delivery = c;
+}
+
 static struct cp_ul_delivery *rule(void)
 {
 	struct cp_ul_delivery *u = &req.uplink_delivery[req.n_uplink_delivery++];
@@ -65,8 +72,7 @@ Test(steer, default_uplink_delivery)
 	uint8_t b[40];
 	size_t n = pkt(b, 0x0A4D0002u, 0x08080808u, 6, 40000, 443, 0);
 
-	req.has_default_uplink_delivery = true;
-	req.default_uplink_delivery = 3;
+	default_uplink(3);
 	cr_assert_eq(mc_steer_from_req(&s, &req), 0);
 	cr_assert_eq(mc_steer_pick(&s, b, n, ALL, order, 3), 3);
 	/* The default is not usable (down, handover): the configured order. */
@@ -81,8 +87,7 @@ Test(steer, templates_select_connections_first_match_wins)
 	uint8_t b[40];
 	size_t n;
 
-	req.has_default_uplink_delivery = true;
-	req.default_uplink_delivery = 0;
+	default_uplink(0);
 	/* VoIP (UDP to 203.0.113.0/24 ports 5060-5061) on 3, else 5. */
 	u = rule();
 	u->ul_tft.remote_addr = 0xCB007100u;
@@ -125,8 +130,7 @@ Test(steer, local_side_is_the_client)
 	uint8_t b[40];
 	size_t n;
 
-	req.has_default_uplink_delivery = true;
-	req.default_uplink_delivery = 0;
+	default_uplink(0);
 	u = rule();
 	u->ul_tft.local_port_range.start = 6000;
 	u->ul_tft.local_port_range.end = 6010;
