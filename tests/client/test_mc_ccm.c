@@ -528,11 +528,9 @@ Test(ccm, answer_stops_retransmission)
 
 Test(ccm, reconfiguration_answered_by_sequence_number)
 {
-	uint32_t seq = to_caps(0);
-	unsigned mark;
+	unsigned mark = to_setup(0, to_caps(0));
 	int r;
 
-	mark = to_setup(0, seq);
 	/* Answer only the LTE one: still waiting for the Wi-Fi answer. */
 	r = find_sent(mark, CP_MSG_RECONF_REQ);
 	r = find_sent((unsigned)r + 1, CP_MSG_RECONF_REQ);
@@ -546,11 +544,9 @@ Test(ccm, reconfiguration_answered_by_sequence_number)
 
 Test(ccm, refused_reconfiguration_leaves_the_interface_out)
 {
-	uint32_t seq = to_caps(0);
-	unsigned mark;
+	unsigned mark = to_setup(0, to_caps(0));
 	int r;
 
-	mark = to_setup(0, seq);
 	r = find_sent(mark, CP_MSG_RECONF_REQ);
 	mct_ncm(0, "{\"version\":\"1.0\",\"message_type\":\"mx_error\",\"sequence_num\":%u,"
 		   "\"error\":{\"message_type\":\"mx_reconf_req\",\"field\":\"mtu_size\","
