@@ -225,6 +225,15 @@ def captured(cap_file, n, ifn=None):
     return lines if len(lines) >= n else None
 
 
+def dump_logs(tmp, gw, clients):
+    """On a failure: the gateway's log and each client's output, to stderr."""
+    print(gw.log(), file=sys.stderr)
+    for name in clients:
+        p = os.path.join(tmp, name + ".out")
+        if os.path.exists(p):
+            print("---- %s ----\n%s" % (name, open(p).read()), file=sys.stderr)
+
+
 def scenario(tmp):
     capture, cap_file = start_capture(tmp, "capture")
     gw = Gateway(tmp)
@@ -325,11 +334,7 @@ def scenario(tmp):
               "NCM counters: %s" % ncm)
         check(not gw.in_dataplane(sid), "gone from the data plane")
     except BaseException:
-        print(gw.log(), file=sys.stderr)
-        for name in ("client", "refused", "dead_ncm", "bad_iface"):
-            p = os.path.join(tmp, name + ".out")
-            if os.path.exists(p):
-                print("---- %s ----\n%s" % (name, open(p).read()), file=sys.stderr)
+        dump_logs(tmp, gw, ("client", "refused", "dead_ncm", "bad_iface"))
         raise
     finally:
         rc = gw.stop()
@@ -399,11 +404,7 @@ def scenario_tls(tmp):
         wait_for("the session to go from the NCM", lambda: gw.sessions() == {})
         check(not gw.in_dataplane(sid), "gone from the data plane")
     except BaseException:
-        print(gw.log(), file=sys.stderr)
-        for name in ("tls_client", "wrong_token"):
-            p = os.path.join(tmp, name + ".out")
-            if os.path.exists(p):
-                print("---- %s ----\n%s" % (name, open(p).read()), file=sys.stderr)
+        dump_logs(tmp, gw, ("tls_client", "wrong_token"))
         raise
     finally:
         rc = gw.stop()

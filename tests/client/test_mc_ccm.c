@@ -207,6 +207,21 @@ static uint32_t to_caps(uint64_t now)
 	return m->sequence_num;
 }
 
+/*
+ * From CAPS (seq: the mx_capability_req's), at time now, to the NCM's mx_up_setup_conf_req
+ * for two connections; returns n_sent before that request, so the caller can
+ * look at the mx_reconf_req the client sent for it.
+ */
+static unsigned to_setup(uint64_t now, uint32_t seq)
+{
+	unsigned mark;
+
+	mct_ncm(now, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
+	mark = n_sent;
+	mct_ncm(now, setup_req, 1u);
+	return mark;
+}
+
 static void reconf_rsp(uint64_t now, uint32_t seq)
 {
 	mct_ncm(now, "{\"version\":\"1.0\",\"message_type\":\"mx_reconf_rsp\","
@@ -227,12 +242,8 @@ static void answer_reconfs(uint64_t now, unsigned from)
 
 static void bring_up(uint64_t now)
 {
-	uint32_t seq = to_caps(now);
-	unsigned mark;
+	unsigned mark = to_setup(now, to_caps(now));
 
-	mct_ncm(now, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
-	mark = n_sent;
-	mct_ncm(now, setup_req, 1u);
 	answer_reconfs(now, mark);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE, "state %s",
 		     mc_ccm_state_name(mc_ccm_state(ccm)));
@@ -371,20 +382,30 @@ Test(ccm, explicit_connection_ids_and_two_interfaces_of_one_type)
 	cr_assert_eq(mc_ccm_conn_id(ccm, 2), 7);
 }
 
-Test(ccm, explicit_connection_id_the_ncm_lacks_is_refused_naming_the_flag)
+/*
+ * A CCM remade with ifs, answered with the NCM's two connections (Wi-Fi and
+ * LTE): it must send MX_REJECT and fail.
+ */
+static void expect_caps_refused(unsigned n_ifaces, const struct mc_iface_opt *ifs)
 {
-	const struct mc_iface_opt ifs[1] = {
-		{ .name = "lte", .type = CP_CONN_LTE, .ifname = "wwan0", .has_conn_id = true, .conn_id = 5 },
-	};
 	uint32_t seq;
 
 	mc_ccm_destroy(ccm);
-	make(1, ifs);
+	make(n_ifaces, ifs);
 	seq = to_caps(0);
 	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
 	cr_assert_eq(mct_last(CP_MSG_CAPABILITY_ACK)->u.capability_ack.capability_ack,
 		     CP_CAP_ACK_REJECT);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_FAILED);
+}
+
+Test(ccm, explicit_connection_id_the_ncm_lacks_is_refused_naming_the_flag)
+{
+	const struct mc_iface_opt ifs[1] = {
+		{ .name = "lte", .type = CP_CONN_LTE, .ifname = "wwan0", .has_conn_id = true, .conn_id = 5 },
+	};
+
+	expect_caps_refused(1, ifs);
 	cr_assert_eq(state_ev, MC_CCM_FAILED);
 	cr_assert(strstr(reason_ev, "--iface lte=wwan0:5") != NULL, "%s", reason_ev);
 	cr_assert(strstr(reason_ev, "0 Wi-Fi, 3 LTE") != NULL, "what it offers: %s", reason_ev);
@@ -396,15 +417,8 @@ Test(ccm, no_connection_of_the_type_is_refused)
 		{ .name = "wifi", .type = CP_CONN_WIFI, .ifname = "wl0" },
 		{ .name = "5g", .type = CP_CONN_5G_NR, .ifname = "nr0" },
 	};
-	uint32_t seq;
 
-	mc_ccm_destroy(ccm);
-	make(2, ifs);
-	seq = to_caps(0);
-	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
-	cr_assert_eq(mct_last(CP_MSG_CAPABILITY_ACK)->u.capability_ack.capability_ack,
-		     CP_CAP_ACK_REJECT);
-	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_FAILED);
+	expect_caps_refused(2, ifs);
 	cr_assert(strstr(reason_ev, "5G_NR") != NULL && strstr(reason_ev, "nr0") != NULL, "%s",
 		  reason_ev);
 }
@@ -514,13 +528,9 @@ Test(ccm, answer_stops_retransmission)
 
 Test(ccm, reconfiguration_answered_by_sequence_number)
 {
-	uint32_t seq = to_caps(0);
-	unsigned mark;
+	unsigned mark = to_setup(0, to_caps(0));
 	int r;
 
-	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
-	mark = n_sent;
-	mct_ncm(0, setup_req, 1u);
 	/* Answer only the LTE one: still waiting for the Wi-Fi answer. */
 	r = find_sent(mark, CP_MSG_RECONF_REQ);
 	r = find_sent((unsigned)r + 1, CP_MSG_RECONF_REQ);
@@ -534,13 +544,9 @@ Test(ccm, reconfiguration_answered_by_sequence_number)
 
 Test(ccm, refused_reconfiguration_leaves_the_interface_out)
 {
-	uint32_t seq = to_caps(0);
-	unsigned mark;
+	unsigned mark = to_setup(0, to_caps(0));
 	int r;
 
-	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
-	mark = n_sent;
-	mct_ncm(0, setup_req, 1u);
 	r = find_sent(mark, CP_MSG_RECONF_REQ);
 	mct_ncm(0, "{\"version\":\"1.0\",\"message_type\":\"mx_error\",\"sequence_num\":%u,"
 		   "\"error\":{\"message_type\":\"mx_reconf_req\",\"field\":\"mtu_size\","
@@ -924,9 +930,7 @@ Test(ccm, interface_down_at_setup_is_set_up_when_it_comes)
 	down.up = false;
 	mc_ccm_iface(ccm, 1, &down, 0);
 	seq = to_caps(0);
-	mct_ncm(0, cap_rsp_fmt, seq, SID, 2u, two_conns, "true");
-	mark = n_sent;
-	mct_ncm(0, setup_req, 1u);
+	mark = to_setup(0, seq);
 	cr_assert_eq(count_sent(mark, CP_MSG_RECONF_REQ), 1, "only the interface that is up");
 	answer_reconfs(0, mark);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE);

@@ -270,13 +270,26 @@ static void ncm_view(void)
 		     "the NCM knows session %u", mc_ccm_session_id(ccm));
 }
 
-static void bring_up(void)
+/* The WebSocket `conn` opens from peer at time now; both ends must reach ACTIVE. */
+static void open_ws(const char *peer, uint64_t now)
 {
-	cp_ncm_on_open(ncm, conn, "192.0.2.10:40000", 0);
-	mc_ccm_on_open(ccm, 0);
-	pump(0);
+	cp_ncm_on_open(ncm, conn, peer, now);
+	mc_ccm_on_open(ccm, now);
+	pump(now);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE, "CCM state %s: %s",
 		     mc_ccm_state_name(mc_ccm_state(ccm)), reason_ev);
+}
+
+static void bring_up(void)
+{
+	open_ws("192.0.2.10:40000", 0);
+}
+
+/* The WebSocket drops at time now: both ends see it close. */
+static void drop_ws(uint64_t now)
+{
+	cp_ncm_on_close(ncm, conn, now);
+	mc_ccm_on_close(ccm, now);
 }
 
 /* ---- tests ------------------------------------------------------------------------ */
@@ -442,14 +455,10 @@ Test(ccm_ncm, dropped_websocket_resumes_the_same_session)
 
 	bring_up();
 	id = mc_ccm_session_id(ccm);
-	cp_ncm_on_close(ncm, conn, 100);
-	mc_ccm_on_close(ccm, 100);
+	drop_ws(100);
 	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_DETACHED);
 	conn = 2;
-	cp_ncm_on_open(ncm, conn, "192.0.2.10:40001", 1000);
-	mc_ccm_on_open(ccm, 1000);
-	pump(1000);
-	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE, "%s", reason_ev);
+	open_ws("192.0.2.10:40001", 1000);
 	cr_assert_eq(mc_ccm_session_id(ccm), id, "the same session");
 	cp_ncm_stats(ncm, &ns);
 	cr_assert_eq(ns.sessions_resumed, 1);
@@ -465,15 +474,11 @@ Test(ccm_ncm, expired_session_is_replaced_by_a_new_one)
 
 	bring_up();
 	id = mc_ccm_session_id(ccm);
-	cp_ncm_on_close(ncm, conn, 100);
-	mc_ccm_on_close(ccm, 100);
+	drop_ws(100);
 	cp_ncm_tick(ncm, 100 + ncfg.detach_ms); /* the NCM gives up the detached session */
 	cr_assert_null(fake_dp_session(&fdp, id));
 	conn = 2;
-	cp_ncm_on_open(ncm, conn, "192.0.2.10:40001", 20000);
-	mc_ccm_on_open(ccm, 20000);
-	pump(20000);
-	cr_assert_eq(mc_ccm_state(ccm), MC_CCM_ACTIVE, "%s", reason_ev);
+	open_ws("192.0.2.10:40001", 20000);
 	cr_assert_neq(mc_ccm_session_id(ccm), id, "a new session");
 	cr_assert_not_null(fake_dp_session(&fdp, mc_ccm_session_id(ccm)));
 }

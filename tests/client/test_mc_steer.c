@@ -30,6 +30,19 @@ static size_t pkt(uint8_t *b, uint32_t src, uint32_t dst, uint8_t proto, uint16_
 	return 40;
 }
 
+/*
+ * The connection s picks for a packet from the client (10.77.0.2) to dst,
+ * with protocol, ports and DSCP, when every connection is usable.
+ */
+static int pick(const struct mc_steer *s, uint32_t dst, uint8_t proto, uint16_t sp, uint16_t dp,
+		uint8_t dscp)
+{
+	uint8_t b[40];
+	size_t n = pkt(b, 0x0A4D0002u, dst, proto, sp, dp, dscp);
+
+	return mc_steer_pick(s, b, n, ALL, order, 3);
+}
+
 static struct cp_traffic_steering_req req;
 
 static void setup(void)
@@ -38,6 +51,13 @@ static void setup(void)
 }
 
 TestSuite(steer, .init = setup);
+
+/* The request names connection c as the default for uplink traffic. */
+static void default_uplink(uint8_t c)
+{
+	req.has_default_uplink_delivery = true;
+	req.default_uplink_delivery = c;
+}
 
 static struct cp_ul_delivery *rule(void)
 {
@@ -65,8 +85,7 @@ Test(steer, default_uplink_delivery)
 	uint8_t b[40];
 	size_t n = pkt(b, 0x0A4D0002u, 0x08080808u, 6, 40000, 443, 0);
 
-	req.has_default_uplink_delivery = true;
-	req.default_uplink_delivery = 3;
+	default_uplink(3);
 	cr_assert_eq(mc_steer_from_req(&s, &req), 0);
 	cr_assert_eq(mc_steer_pick(&s, b, n, ALL, order, 3), 3);
 	/* The default is not usable (down, handover): the configured order. */
@@ -81,8 +100,7 @@ Test(steer, templates_select_connections_first_match_wins)
 	uint8_t b[40];
 	size_t n;
 
-	req.has_default_uplink_delivery = true;
-	req.default_uplink_delivery = 0;
+	default_uplink(0);
 	/* VoIP (UDP to 203.0.113.0/24 ports 5060-5061) on 3, else 5. */
 	u = rule();
 	u->ul_tft.remote_addr = 0xCB007100u;
@@ -106,37 +124,27 @@ Test(steer, templates_select_connections_first_match_wins)
 	cr_assert_eq(mc_steer_pick(&s, b, n, BIT(0) | BIT(5), order, 3), 5,
 		     "the template's next connection before the default");
 	cr_assert_eq(mc_steer_pick(&s, b, n, BIT(0), order, 3), 0, "then the default");
-	n = pkt(b, 0x0A4D0002u, 0xCB007109u, 17, 40000, 5062, 0);
-	cr_assert_eq(mc_steer_pick(&s, b, n, ALL, order, 3), 0, "port outside the range");
-	n = pkt(b, 0x0A4D0002u, 0xC6336409u, 17, 40000, 5060, 0);
-	cr_assert_eq(mc_steer_pick(&s, b, n, ALL, order, 3), 0, "address outside the prefix");
-	n = pkt(b, 0x0A4D0002u, 0xCB007109u, 6, 40000, 5060, 0);
-	cr_assert_eq(mc_steer_pick(&s, b, n, ALL, order, 3), 0, "TCP is not the template's UDP");
-	n = pkt(b, 0x0A4D0002u, 0x08080808u, 6, 40000, 443, 46);
-	cr_assert_eq(mc_steer_pick(&s, b, n, ALL, order, 3), 5, "DSCP 46");
-	n = pkt(b, 0x0A4D0002u, 0x08080808u, 6, 40000, 443, 10);
-	cr_assert_eq(mc_steer_pick(&s, b, n, ALL, order, 3), 0);
+	cr_assert_eq(pick(&s, 0xCB007109u, 17, 40000, 5062, 0), 0, "port outside the range");
+	cr_assert_eq(pick(&s, 0xC6336409u, 17, 40000, 5060, 0), 0, "address outside the prefix");
+	cr_assert_eq(pick(&s, 0xCB007109u, 6, 40000, 5060, 0), 0, "TCP is not the template's UDP");
+	cr_assert_eq(pick(&s, 0x08080808u, 6, 40000, 443, 46), 5, "DSCP 46");
+	cr_assert_eq(pick(&s, 0x08080808u, 6, 40000, 443, 10), 0);
 }
 
 Test(steer, local_side_is_the_client)
 {
 	struct mc_steer s;
 	struct cp_ul_delivery *u;
-	uint8_t b[40];
-	size_t n;
 
-	req.has_default_uplink_delivery = true;
-	req.default_uplink_delivery = 0;
+	default_uplink(0);
 	u = rule();
 	u->ul_tft.local_port_range.start = 6000;
 	u->ul_tft.local_port_range.end = 6010;
 	u->ul_tft.protocol_type = 17;
 	u->conn_list[u->n_conn_list++] = 3;
 	mc_steer_from_req(&s, &req);
-	n = pkt(b, 0x0A4D0002u, 0x08080808u, 17, 6005, 53, 0);
-	cr_assert_eq(mc_steer_pick(&s, b, n, ALL, order, 3), 3, "the client's (source) port");
-	n = pkt(b, 0x0A4D0002u, 0x08080808u, 17, 53, 6005, 0);
-	cr_assert_eq(mc_steer_pick(&s, b, n, ALL, order, 3), 0);
+	cr_assert_eq(pick(&s, 0x08080808u, 17, 6005, 53, 0), 3, "the client's (source) port");
+	cr_assert_eq(pick(&s, 0x08080808u, 17, 53, 6005, 0), 0);
 }
 
 Test(steer, conversion_of_rfc_defaults_matches_everything)

@@ -124,6 +124,18 @@ async def send_raw(name, ws, parts):
         out(name, "SENDFAIL")
 
 
+async def recv_one(name, ws):
+    """(True, the next message), or (False, None) once a timeout or the close
+    has been reported; a message may be empty, hence the flag."""
+    try:
+        return True, await asyncio.wait_for(ws.recv(), STEP_TIMEOUT)
+    except asyncio.TimeoutError:
+        out(name, "TIMEOUT")
+    except websockets.exceptions.ConnectionClosed:
+        await report_close(name, ws)
+    return False, None
+
+
 async def run(url, steps):
     conns = {}
     for step in steps:
@@ -162,23 +174,13 @@ async def run(url, steps):
         elif verb == "sendraw":
             await send_raw(name, ws, [bytes.fromhex(h) for h in arg.split(",")])
         elif verb == "recvlen":
-            try:
-                msg = await asyncio.wait_for(ws.recv(), STEP_TIMEOUT)
-            except asyncio.TimeoutError:
-                out(name, "TIMEOUT")
-            except websockets.exceptions.ConnectionClosed:
-                await report_close(name, ws)
-            else:
+            got, msg = await recv_one(name, ws)
+            if got:
                 same = "same" if msg and msg == msg[0] * len(msg) else "mixed"
                 out(name, "RECVLEN", len(msg), msg[:1], same)
         elif verb == "recv":
-            try:
-                msg = await asyncio.wait_for(ws.recv(), STEP_TIMEOUT)
-            except asyncio.TimeoutError:
-                out(name, "TIMEOUT")
-            except websockets.exceptions.ConnectionClosed:
-                await report_close(name, ws)
-            else:
+            got, msg = await recv_one(name, ws)
+            if got:
                 report_msg(name, msg)
         elif verb == "waitclose":
             await report_close(name, ws)

@@ -1767,21 +1767,7 @@ static json_t *encode_parse(const struct cp_msg *x, enum cp_dialect d)
 	return j;
 }
 
-static const char *jstr(json_t *j, const char *path)
-{
-	json_t *v = j;
-	char buf[256], *tok, *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok && v; tok = strtok_r(NULL, ".", &save)) {
-		if (*tok >= '0' && *tok <= '9')
-			v = json_array_get(v, (size_t)atoi(tok));
-		else
-			v = json_object_get(v, tok);
-	}
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
+/* The value at a dotted path ("a.0.b": key a, element 0, key b), or NULL. */
 static json_t *jget(json_t *j, const char *path)
 {
 	json_t *v = j;
@@ -1795,6 +1781,14 @@ static json_t *jget(json_t *j, const char *path)
 			v = json_object_get(v, tok);
 	}
 	return v;
+}
+
+/* The string at a dotted path, or NULL when it is missing or not a string. */
+static const char *jstr(json_t *j, const char *path)
+{
+	json_t *v = jget(j, path);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
 Test(encoder, rfc8743_spellings)
