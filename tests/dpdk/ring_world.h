@@ -15,19 +15,9 @@
 
 #include "dp_config.h"
 #include "gma_wire.h"
+#include "ring_bed.h" /* struct rport, IP4(), ANCHOR: shared with mamsgw-bench */
 
-/* RTE_IPV4() shifts a signed int: undefined for addresses >= 128.0.0.0. */
-#define IP4(a, b, c, d)                                                                    \
-	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
-#define ANCHOR IP4(10, 8, 0, 2)
-#define RW_MAX_QUEUES 2u
-
-struct rport {
-	struct rte_ring *rxq[RW_MAX_QUEUES], *txq[RW_MAX_QUEUES];
-	struct rte_ring *rx, *tx;       /* queue 0 */
-	uint16_t port_id;
-	char dev[RTE_ETH_NAME_MAX_LEN]; /* the name DPDK gave the port */
-};
+#define RW_MAX_QUEUES RB_MAX_QUEUES
 
 /* EAL on `lcores` (an --lcores map) with --file-prefix=mamsgw-test-<pid>. */
 void rw_eal_up(const char *prog, const char *lcores);
