@@ -10,6 +10,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "dp.h"
 #include "ring_world.h"
 
 void rw_eal_up(const char *prog, const char *lcores)
@@ -45,6 +46,31 @@ void rw_port_make(struct rport *p, const char *name, unsigned nq, unsigned ring_
 	cr_assert(nq >= 1 && nq <= RW_MAX_QUEUES);
 	rc = rb_port_make(p, name, nq, ring_size);
 	cr_assert_eq(rc, 0, "ring port %s: %s", name, rte_strerror(-rc));
+}
+
+void rw_world_up(const char *prog, const char *lcores, unsigned nq, unsigned ring_size,
+		 struct rport *wifi, struct rport *lte, struct rport *core)
+{
+	rw_eal_up(prog, lcores);
+	rw_port_make(wifi, "wifi", nq, ring_size);
+	rw_port_make(lte, "lte", nq, ring_size);
+	rw_port_make(core, "core", nq, ring_size);
+}
+
+struct rte_mempool *rw_pool(unsigned n, unsigned cache)
+{
+	struct rte_mempool *mp =
+		rte_pktmbuf_pool_create("test_pool", n, cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+
+	cr_assert_not_null(mp, "test_pool: %s", rte_strerror(rte_errno));
+	return mp;
+}
+
+void rw_world_down(struct dp_ctx *dp, struct rte_mempool *mp)
+{
+	dp_destroy(dp);
+	rte_mempool_free(mp);
+	rw_eal_down();
 }
 
 void rw_config(struct dp_config *c, const struct rport *wifi, const struct rport *lte,

@@ -27,6 +27,15 @@ void rw_eal_down(void);
 /* A ring port named `name` with nq (1..RW_MAX_QUEUES) queues of ring_size. */
 void rw_port_make(struct rport *p, const char *name, unsigned nq, unsigned ring_size);
 
+/* rw_eal_up(), then ports wifi, lte and core, each rw_port_make(nq, ring_size). */
+void rw_world_up(const char *prog, const char *lcores, unsigned nq, unsigned ring_size,
+		 struct rport *wifi, struct rport *lte, struct rport *core);
+/* The tests' mbuf pool "test_pool": n mbufs, a per-lcore cache of `cache` (asserted). */
+struct rte_mempool *rw_pool(unsigned n, unsigned cache);
+/* dp_destroy(dp), rte_mempool_free(mp), rw_eal_down(). */
+struct dp_ctx;
+void rw_world_down(struct dp_ctx *dp, struct rte_mempool *mp);
+
 /*
  * Ports wifi, lte (access, GMA port 10020) and core; one session (id 1,
  * anchor ANCHOR, trailer, Flow SN + Delivery SN + Flow ID downlink) with

@@ -68,12 +68,8 @@ static void world_up(struct world *wd)
 
 	memset(wd, 0, sizeof(*wd));
 	wd->cli_port = 5000;
-	rw_eal_up("test_dp_esp_live", "0@0,1@1");
-	rw_port_make(&wd->wifi, "wifi", 1, 4096);
-	rw_port_make(&wd->lte, "lte", 1, 4096);
-	rw_port_make(&wd->core, "core", 1, 4096);
-	wd->mp = rte_pktmbuf_pool_create("test_pool", 4095, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	cr_assert_not_null(wd->mp);
+	rw_world_up("test_dp_esp_live", "0@0,1@1", 1, 4096, &wd->wifi, &wd->lte, &wd->core);
+	wd->mp = rw_pool(4095, 64);
 	rw_config(&g_cfg, &wd->wifi, &wd->lte, &wd->core);
 	g_cfg.reorder_timeout_ms = 60000;
 	/* All downlink on path 0 (wifi, IPsec). */

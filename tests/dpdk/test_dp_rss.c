@@ -205,12 +205,8 @@ Test(rss, two_queues_two_workers_each_client_owned_by_one, .timeout = 120)
 	struct dp_ctx *dp;
 	char json[4096], err[256];
 
-	rw_eal_up("test_dp_rss", "0@0,1@1,2@1");
-	rw_port_make(&wifi, "wifi", 2, 4096);
-	rw_port_make(&lte, "lte", 2, 4096);
-	rw_port_make(&core, "core", 2, 4096);
-	mp = rte_pktmbuf_pool_create("test_pool", 16383, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	cr_assert_not_null(mp);
+	rw_world_up("test_dp_rss", "0@0,1@1,2@1", 2, 4096, &wifi, &lte, &core);
+	mp = rw_pool(16383, 64);
 
 	memset(g_cl, 0, sizeof(g_cl));
 	for (unsigned c = 0; c < N_CLIENTS; c++) {
@@ -291,9 +287,7 @@ Test(rss, two_queues_two_workers_each_client_owned_by_one, .timeout = 120)
 			     (unsigned long)st.workers[w].handoff_out, other->on_queue[w], 1 - w);
 		cr_assert_eq(st.workers[1 - w].handoff_in, st.workers[w].handoff_out);
 	}
-	dp_destroy(dp);
-	rte_mempool_free(mp);
-	rw_eal_down();
+	rw_world_down(dp, mp);
 }
 
 /* The session table holds max_sessions sessions, and not one more. */
@@ -304,10 +298,7 @@ Test(rss, session_table_holds_max_sessions, .timeout = 60)
 	struct dp_ctx *dp;
 	char err[256];
 
-	rw_eal_up("test_dp_rss", "0@0,1@1");
-	rw_port_make(&wifi, "wifi", 1, 64);
-	rw_port_make(&lte, "lte", 1, 64);
-	rw_port_make(&core, "core", 1, 64);
+	rw_world_up("test_dp_rss", "0@0,1@1", 1, 64, &wifi, &lte, &core);
 	rw_config(&cfg, &wifi, &lte, &core);
 	cfg.n_sessions = 0;
 	cfg.max_sessions = 1024;
