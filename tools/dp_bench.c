@@ -42,6 +42,7 @@
 
 #include "dp.h"
 #include "gma_wire.h"
+#include "bench_median.h"
 #include "ring_bed.h"
 
 #define MAX_ROUNDS 31
@@ -198,17 +199,9 @@ static uint64_t pipeline_round(struct dp_worker *w, uint16_t size, bool uplink)
 	return t0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double median_cycles(uint64_t *v)
 {
-	qsort(v, rounds, sizeof(*v), cmp_u64);
-	return (double)v[rounds / 2] / n_pkts;
+	return bench_median_cycles(v, rounds, n_pkts);
 }
 
 int main(int argc, char **argv)
