@@ -5,6 +5,8 @@
  */
 #include "linkem.h"
 
+#include "cli_name.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -627,9 +629,14 @@ static int apply_token(struct lk_params *p, const char *tok, char *err, size_t e
 {
 	const char *eq = strchr(tok, '=');
 	char key[32];
+	static const struct cli_name dists[] = {
+		{"uniform", LK_DIST_UNIFORM},
+		{"normal", LK_DIST_NORMAL},
+	};
 	const char *v;
 	uint64_t u;
 	size_t klen;
+	int d;
 
 	if (strcmp(tok, "down") == 0) {
 		p->down = true;
@@ -662,12 +669,9 @@ static int apply_token(struct lk_params *p, const char *tok, char *err, size_t e
 	if (strcmp(key, "reorder") == 0)
 		return parse_pct(key, v, &p->reorder, err, errlen);
 	if (strcmp(key, "dist") == 0) {
-		if (strcmp(v, "uniform") == 0)
-			p->dist = LK_DIST_UNIFORM;
-		else if (strcmp(v, "normal") == 0)
-			p->dist = LK_DIST_NORMAL;
-		else
+		if (!cli_name_value(dists, sizeof(dists) / sizeof(dists[0]), v, &d))
 			return fail(err, errlen, "dist: \"%s\" is not uniform or normal", v);
+		p->dist = (enum lk_dist)d;
 		return 0;
 	}
 	if (strcmp(key, "jitter_reorder") == 0) {
