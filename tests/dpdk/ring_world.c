@@ -66,6 +66,15 @@ struct rte_mempool *rw_pool(unsigned n, unsigned cache)
 	return mp;
 }
 
+struct dp_ctx *rw_dp_create(const struct dp_config *c)
+{
+	char err[256];
+	struct dp_ctx *dp = dp_create(c, err, sizeof(err));
+
+	cr_assert_not_null(dp, "dp_create: %s", err);
+	return dp;
+}
+
 void rw_world_down(struct dp_ctx *dp, struct rte_mempool *mp)
 {
 	dp_destroy(dp);

@@ -32,8 +32,10 @@ void rw_world_up(const char *prog, const char *lcores, unsigned nq, unsigned rin
 		 struct rport *wifi, struct rport *lte, struct rport *core);
 /* The tests' mbuf pool "test_pool": n mbufs, a per-lcore cache of `cache` (asserted). */
 struct rte_mempool *rw_pool(unsigned n, unsigned cache);
-/* dp_destroy(dp), rte_mempool_free(mp), rw_eal_down(). */
 struct dp_ctx;
+/* dp_create(c), asserted (the message is dp_create()'s error). */
+struct dp_ctx *rw_dp_create(const struct dp_config *c);
+/* dp_destroy(dp), rte_mempool_free(mp), rw_eal_down(). */
 void rw_world_down(struct dp_ctx *dp, struct rte_mempool *mp);
 
 /*

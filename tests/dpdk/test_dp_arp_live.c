@@ -40,7 +40,6 @@ struct world {
 static void world_up(struct world *wd)
 {
 	static struct dp_config cfg;
-	char err[256];
 
 	memset(wd, 0, sizeof(*wd));
 	rw_world_up("test_dp_arp_live", "0@0,1@1", 1, 1024, &wd->wifi, &wd->lte, &wd->core);
@@ -50,8 +49,7 @@ static void world_up(struct world *wd)
 	cfg.arp_timeout_ms = 3000;
 	cfg.arp_retry_ms = 300;
 	cfg.arp_retries = 3;
-	wd->dp = dp_create(&cfg, err, sizeof(err));
-	cr_assert_not_null(wd->dp, "dp_create: %s", err);
+	wd->dp = rw_dp_create(&cfg);
 	cr_assert_eq(dp_start(wd->dp), 0);
 }
 

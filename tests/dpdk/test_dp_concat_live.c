@@ -56,7 +56,6 @@ static void world_up(struct world *wd, uint16_t hold_us)
 {
 	static struct dp_config c;
 	struct dp_session_cfg *s = &c.sessions[0];
-	char err[256];
 
 	rw_world_up("test_dp_concat_live", "0@0,1@1", 1, 1024, &wd->wifi, &wd->lte, &wd->core);
 	wd->mp = rw_pool(1023, 0);
@@ -69,8 +68,7 @@ static void world_up(struct world *wd, uint16_t hold_us)
 	s->flows[0].steer.mode = GMA_STEER_SWITCH;
 	s->flows[0].steer.n = 1;
 	s->flows[0].steer.path[0] = 0;
-	wd->dp = dp_create(&c, err, sizeof(err));
-	cr_assert_not_null(wd->dp, "dp_create: %s", err);
+	wd->dp = rw_dp_create(&c);
 	wd->w = wd->dp->workers[0];
 }
 

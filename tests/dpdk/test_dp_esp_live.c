@@ -64,7 +64,6 @@ static struct dp_config g_cfg;
 
 static void world_up(struct world *wd)
 {
-	char err[256];
 
 	memset(wd, 0, sizeof(*wd));
 	wd->cli_port = 5000;
@@ -81,8 +80,7 @@ static void world_up(struct world *wd)
 	cr_assert_not_null(wd->mb);
 	init_mb_mgr_auto(wd->mb, NULL);
 	client_sas(wd, &g_cfg.sessions[0].paths[0].ipsec);
-	wd->dp = dp_create(&g_cfg, err, sizeof(err));
-	cr_assert_not_null(wd->dp, "dp_create: %s", err);
+	wd->dp = rw_dp_create(&g_cfg);
 	cr_assert_eq(dp_start(wd->dp), 0);
 }
 

@@ -106,14 +106,12 @@ Test(table_swap, steering_updates_under_traffic_lose_nothing, .timeout = 600)
 	struct tally t = {0};
 	struct dp_ctx *dp;
 	struct dp_worker_stats st;
-	char err[256];
 	uint64_t deadline;
 
 	rw_world_up("test_dp_live", "0@0,1@1,2@1", 2, 4096, &wifi, &lte, &core);
 	mp = rw_pool(4095, 64);
 	rw_config(&cfg, &wifi, &lte, &core);
-	dp = dp_create(&cfg, err, sizeof(err));
-	cr_assert_not_null(dp, "dp_create: %s", err);
+	dp = rw_dp_create(&cfg);
 	cr_assert_eq(dp_start(dp), 0);
 	t.seen = calloc(N_UPDATES, 1);
 
@@ -226,7 +224,6 @@ Test(handoff, packets_on_another_workers_queue_reach_the_owner, .timeout = 120)
 	struct rte_mbuf *out[512];
 	struct dp_worker_stats st;
 	struct dp_ctx *dp;
-	char err[256];
 	unsigned owner, n = 0;
 	uint64_t deadline;
 
@@ -234,8 +231,7 @@ Test(handoff, packets_on_another_workers_queue_reach_the_owner, .timeout = 120)
 	mp = rw_pool(4095, 64);
 	rw_config(&cfg, &wifi, &lte, &core);
 	cfg.workers = 2;
-	dp = dp_create(&cfg, err, sizeof(err));
-	cr_assert_not_null(dp, "dp_create: %s", err);
+	dp = rw_dp_create(&cfg);
 	owner = session_of(dp, 1)->owner;
 	cr_assert_eq(dp_start(dp), 0);
 
@@ -267,7 +263,6 @@ Test(remove, held_packets_are_delivered_and_the_state_reclaimed, .timeout = 120)
 	struct rte_mempool *mp;
 	struct rte_mbuf *out[64];
 	struct dp_ctx *dp;
-	char err[256];
 	unsigned n = 0, reclaimed = 0;
 	uint64_t deadline;
 
@@ -275,8 +270,7 @@ Test(remove, held_packets_are_delivered_and_the_state_reclaimed, .timeout = 120)
 	mp = rw_pool(4095, 64);
 	rw_config(&cfg, &wifi, &lte, &core);
 	cfg.reorder_timeout_ms = 60000; /* nothing leaves the window by timeout */
-	dp = dp_create(&cfg, err, sizeof(err));
-	cr_assert_not_null(dp, "dp_create: %s", err);
+	dp = rw_dp_create(&cfg);
 	cr_assert_eq(dp_start(dp), 0);
 
 	/* SN 0 and 1 on wifi, 3 and 4 on lte: 2 is missing, both paths are
@@ -363,7 +357,6 @@ Test(readers, counters_through_the_api_and_telemetry, .timeout = 120)
 	struct dp_session_stats ss;
 	struct dp_stats st;
 	struct dp_ctx *dp;
-	char err[256];
 	uint32_t ids[4];
 	unsigned total = 0, n = 0;
 	uint64_t deadline;
@@ -373,8 +366,7 @@ Test(readers, counters_through_the_api_and_telemetry, .timeout = 120)
 	rw_world_up("test_dp_live", "0@0,1@1,2@1", 2, 4096, &wifi, &lte, &core);
 	mp = rw_pool(4095, 64);
 	rw_config(&cfg, &wifi, &lte, &core);
-	dp = dp_create(&cfg, err, sizeof(err));
-	cr_assert_not_null(dp, "dp_create: %s", err);
+	dp = rw_dp_create(&cfg);
 	cr_assert_eq(dp_telemetry_init(dp), 0);
 	cr_assert_eq(dp_start(dp), 0);
 
@@ -542,7 +534,6 @@ Test(probes, rtt_is_measured_on_every_path, .timeout = 120)
 	struct rte_mempool *mp;
 	struct dp_session_stats ss;
 	struct dp_ctx *dp;
-	char err[256];
 	unsigned answered[2] = {0, 0};
 	uint64_t end;
 
@@ -552,8 +543,7 @@ Test(probes, rtt_is_measured_on_every_path, .timeout = 120)
 	cfg.ctrl_ip = IP4(10, 8, 0, 1);
 	cfg.ctrl_port = 9999;
 	cfg.sessions[0].probe_interval_ms = 20;
-	dp = dp_create(&cfg, err, sizeof(err));
-	cr_assert_not_null(dp, "dp_create: %s", err);
+	dp = rw_dp_create(&cfg);
 	cr_assert_eq(dp_start(dp), 0);
 
 	/* 200 ms of control ticks; each probe answered 5 ms after it is seen. */

@@ -40,7 +40,6 @@ struct world {
 static void world_up(struct world *wd, uint32_t ctrl_ring)
 {
 	static struct dp_config cfg;
-	char err[256];
 
 	memset(wd, 0, sizeof(*wd));
 	rw_world_up("test_dp_rebind_live", "0@0,1@1", 1, 4096, &wd->wifi, &wd->lte, &wd->core);
@@ -49,8 +48,7 @@ static void world_up(struct world *wd, uint32_t ctrl_ring)
 	cfg.ctrl_ring = ctrl_ring;
 	cfg.reorder_timeout_ms = 60000; /* nothing given up while the test waits */
 	cfg.sessions[0].ul_match_client = true;
-	wd->dp = dp_create(&cfg, err, sizeof(err));
-	cr_assert_not_null(wd->dp, "dp_create: %s", err);
+	wd->dp = rw_dp_create(&cfg);
 	cr_assert_eq(dp_start(wd->dp), 0);
 }
 

@@ -88,8 +88,7 @@ static void up(void)
 	cr_assert_eq(dp_config_load(w.path, &w.cfg, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(cp_config_load(w.path, &w.cfg, &w.ncfg, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(cp_rest_config_load(w.path, &w.rcfg, err, sizeof(err)), 0, "%s", err);
-	w.dp = dp_create(&w.cfg, err, sizeof(err));
-	cr_assert_not_null(w.dp, "dp_create: %s", err);
+	w.dp = rw_dp_create(&w.cfg);
 	cr_assert_eq(dp_start(w.dp), 0);
 	env = (struct cp_rest_env){ .dp = w.dp, .dpc = &w.cfg, .ncfg = &w.ncfg, .rcfg = &w.rcfg,
 				    .config_path = w.path };
