@@ -5,12 +5,12 @@
  */
 #include "linkem.h"
 
+#include "cli_err.h"
 #include "cli_name.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -490,19 +490,7 @@ static const char *const known_keys =
 	"delay jitter dist jitter_reorder loss ge rate burst overhead queue limit reorder "
 	"reorder_extra";
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
+#define fail cli_fail
 
 static int parse_double(const char *s, double lo, double hi, double *out)
 {
