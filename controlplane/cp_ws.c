@@ -831,6 +831,18 @@ struct lws_context *cp_ws_new_lws_context(void)
 	return lws_create_context(&ci);
 }
 
+/* What cp_ws_create() allocates, once the lws context is gone. */
+static void ws_free(struct cp_ws *ws)
+{
+	free(ws->buckets);
+	free(ws->listen_addr);
+	free(ws->cert);
+	free(ws->key);
+	free(ws->ca);
+	free(ws->token);
+	free(ws);
+}
+
 struct cp_ws *cp_ws_create(const struct cp_ws_cfg *cfg, const struct cp_ws_ops *ops,
 			   char *err, size_t errlen)
 {
@@ -941,13 +953,7 @@ fail:
 	lws_capture = NULL;
 	if (ws->ctx != NULL)
 		lws_context_destroy(ws->ctx);
-	free(ws->buckets);
-	free(ws->listen_addr);
-	free(ws->cert);
-	free(ws->key);
-	free(ws->ca);
-	free(ws->token);
-	free(ws);
+	ws_free(ws);
 	return NULL;
 }
 
@@ -1111,11 +1117,5 @@ void cp_ws_destroy(struct cp_ws *ws)
 	for (b = 0; b <= ws->bucket_mask; b++)
 		while ((c = ws->buckets[b]) != NULL)
 			conn_gone(ws, c);
-	free(ws->buckets);
-	free(ws->listen_addr);
-	free(ws->cert);
-	free(ws->key);
-	free(ws->ca);
-	free(ws->token);
-	free(ws);
+	ws_free(ws);
 }

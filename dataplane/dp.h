@@ -20,6 +20,7 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
+#include <rte_udp.h>
 
 #include "dp_api.h"
 #include "dp_config.h"
@@ -467,6 +468,33 @@ static inline void dp_drop_p(struct dp_worker *w, struct dp_session_state *st, u
 
 /* dp_dl.c / dp_ul.c: one packet each, after the owner check */
 const struct rte_ipv4_hdr *dp_ipv4_of(struct dp_worker *w, struct rte_mbuf *m);
+
+/*
+ * The UDP payload of a received frame whose outer IPv4 header is checked,
+ * the mbuf made contiguous, its length in *len.  NULL with m dropped and
+ * counted: DP_DROP_BAD_IPV4 when the UDP length is short or runs past the
+ * frame, DP_DROP_NO_MBUF when it cannot be linearized.  Per packet: inline.
+ */
+static inline const uint8_t *dp_udp_payload(struct dp_worker *w, struct rte_mbuf *m,
+					    uint32_t *len)
+{
+	const struct rte_ipv4_hdr *ip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	unsigned ihl = (ip->version_ihl & 0x0F) * 4u;
+	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
+	uint32_t l = rte_be_to_cpu_16(udp->dgram_len);
+
+	if (l < sizeof(*udp) || RTE_ETHER_HDR_LEN + ihl + l > rte_pktmbuf_pkt_len(m)) {
+		dp_drop(w, m, DP_DROP_BAD_IPV4);
+		return NULL;
+	}
+	if (!rte_pktmbuf_is_contiguous(m) && rte_pktmbuf_linearize(m) < 0) {
+		dp_drop(w, m, DP_DROP_NO_MBUF);
+		return NULL;
+	}
+	*len = l - (uint32_t)sizeof(*udp);
+	return rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN + ihl + sizeof(*udp));
+}
 void dp_ether_write(uint8_t *frame, const struct rte_ether_addr *dst,
 		    const struct rte_ether_addr *src);
 void dp_outer_fill(struct rte_mbuf *m, const struct dp_path *p, uint16_t pdu_len);

@@ -339,31 +339,17 @@ static bool is_plain_gma(const struct dp_session *s, const uint8_t *pl, uint32_t
 int dp_esp_ul_classify(struct dp_worker *w, struct rte_mbuf *m, struct dp_session *s, int pi,
 		       struct dp_session **sp, unsigned *path)
 {
-	const struct rte_ipv4_hdr *ip;
-	const struct rte_udp_hdr *udp;
 	const uint8_t *pl;
 	uint32_t len, spi;
-	unsigned ihl;
 	void *data;
 
 	if (s != NULL && (pi < 0 || s->paths[pi].esp_in == NULL))
 		return 0; /* a plain path */
 	if (s == NULL && atomic_load_explicit(&w->dp->n_esp_in, memory_order_relaxed) == 0)
 		return 0;
-	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
-	ihl = (ip->version_ihl & 0x0F) * 4u;
-	udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
-	len = rte_be_to_cpu_16(udp->dgram_len);
-	if (len < sizeof(*udp) || RTE_ETHER_HDR_LEN + ihl + len > rte_pktmbuf_pkt_len(m)) {
-		dp_drop(w, m, DP_DROP_BAD_IPV4);
+	pl = dp_udp_payload(w, m, &len);
+	if (pl == NULL)
 		return -1;
-	}
-	if (!rte_pktmbuf_is_contiguous(m) && rte_pktmbuf_linearize(m) < 0) {
-		dp_drop(w, m, DP_DROP_NO_MBUF);
-		return -1;
-	}
-	len -= (uint32_t)sizeof(*udp);
-	pl = (const uint8_t *)(udp + 1);
 	spi = esp_spi_of(pl, len);
 	if (spi != 0 && rte_hash_lookup_data(w->dp->esp_hash, &spi, &data) >= 0) {
 		/* The SPI names the session and path: authenticated by the ICV, so

@@ -101,14 +101,13 @@ static bool anchor_of(const uint8_t *pdu, size_t len, rte_be32_t *anchor, bool *
 struct dp_session *dp_ul_by_client(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx,
 				   unsigned *path)
 {
-	const struct rte_ipv4_hdr *ip;
-	const struct rte_udp_hdr *udp;
 	struct dp_session *s;
 	struct gma_pdu d;
 	const uint8_t *pdu;
 	uint16_t port_id = w->dp->ports[port_idx].port_id;
 	rte_be32_t anchor;
-	unsigned ihl, len, n = 0, pi = 0;
+	uint32_t len;
+	unsigned n = 0, pi = 0;
 	bool ip_layout;
 	void *data;
 
@@ -117,20 +116,9 @@ struct dp_session *dp_ul_by_client(struct dp_worker *w, struct rte_mbuf *m, uint
 		dp_drop(w, m, DP_DROP_UNKNOWN_CLIENT);
 		return NULL;
 	}
-	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
-	ihl = (ip->version_ihl & 0x0F) * 4u;
-	udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
-	len = rte_be_to_cpu_16(udp->dgram_len);
-	if (len < sizeof(*udp) || RTE_ETHER_HDR_LEN + ihl + len > rte_pktmbuf_pkt_len(m)) {
-		dp_drop(w, m, DP_DROP_BAD_IPV4);
+	pdu = dp_udp_payload(w, m, &len);
+	if (pdu == NULL)
 		return NULL;
-	}
-	if (!rte_pktmbuf_is_contiguous(m) && rte_pktmbuf_linearize(m) < 0) {
-		dp_drop(w, m, DP_DROP_NO_MBUF);
-		return NULL;
-	}
-	len -= (unsigned)sizeof(*udp);
-	pdu = rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN + ihl + sizeof(*udp));
 	if (!anchor_of(pdu, len, &anchor, &ip_layout)) {
 		dp_drop(w, m, DP_DROP_UL_NO_ANCHOR);
 		return NULL;

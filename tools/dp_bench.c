@@ -34,30 +34,20 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
-#include <rte_eth_ring.h>
 #include <rte_ethdev.h>
-#include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
-#include <rte_udp.h>
 
 #include "dp.h"
 #include "gma_wire.h"
+#include "bench_median.h"
+#include "ring_bed.h"
 
-/* RTE_IPV4() shifts a signed int: undefined for addresses >= 128.0.0.0. */
-#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
-#define ANCHOR IP4(10, 8, 0, 2)
 #define MAX_ROUNDS 31
 
-struct bport {
-	struct rte_ring *rx, *tx;
-	uint16_t id;
-	char dev[RTE_ETH_NAME_MAX_LEN];
-};
-
-static struct bport core_p, wifi_p, lte_p;
+static struct rport core_p, wifi_p, lte_p;
 static struct rte_mempool *in_pool;
 static unsigned n_pkts = 16384, rounds = 5, n_sessions = 1;
 static uint32_t *ul_sn; /* per session: uplink Flow SN carried on between rounds */
@@ -68,98 +58,22 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void bport_make(struct bport *p, const char *name, unsigned size)
+static void bport_make(struct rport *p, const char *name, unsigned size)
 {
-	char rn[RTE_RING_NAMESIZE];
-
-	snprintf(rn, sizeof(rn), "b_%s_rx", name);
-	p->rx = rte_ring_create(rn, size, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(rn, sizeof(rn), "b_%s_tx", name);
-	p->tx = rte_ring_create(rn, size, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (p->rx == NULL || p->tx == NULL)
-		die("cannot create rings");
-	int id = rte_eth_from_rings(name, &p->rx, 1, &p->tx, 1, 0);
-	if (id < 0)
+	if (rb_port_make(p, name, 1, size) != 0)
 		die("cannot create ring port");
-	p->id = (uint16_t)id;
-	rte_eth_dev_get_name_by_port(p->id, p->dev);
-}
-
-static void port_cfg(struct dp_port_cfg *pc, const char *name, const char *dev,
-		     enum dp_port_role role, uint32_t ip)
-{
-	static const uint8_t hop[6] = {2, 0, 0, 0, 9, 9};
-
-	memset(pc, 0, sizeof(*pc));
-	snprintf(pc->name, sizeof(pc->name), "%s", name);
-	snprintf(pc->device, sizeof(pc->device), "%s", dev);
-	pc->role = role;
-	pc->ipv4 = ip;
-	memcpy(pc->next_hop_mac, hop, 6);
-	if (role == DP_PORT_ACCESS) {
-		pc->n_gma_ports = 1;
-		pc->gma_ports[0] = 10020;
-	}
 }
 
 static void config(struct dp_config *c)
 {
-	dp_config_defaults(c);
-	c->workers = 1;
-	c->mbufs = 8191;
+	rb_config(c, wifi_p.dev, lte_p.dev, core_p.dev);
 	c->max_sessions = n_sessions > 512 ? 2 * n_sessions : 1024; /* cuckoo headroom */
-	c->n_ports = 3;
-	port_cfg(&c->ports[0], "wifi", wifi_p.dev, DP_PORT_ACCESS, IP4(192, 0, 2, 1));
-	port_cfg(&c->ports[1], "lte", lte_p.dev, DP_PORT_ACCESS, IP4(198, 51, 100, 1));
-	port_cfg(&c->ports[2], "core", core_p.dev, DP_PORT_CORE, IP4(203, 0, 113, 1));
 }
 
 /* Session k: anchor ANCHOR + k, client ports 5000 + k, flow 0 split 1:1. */
 static void session_cfg(unsigned k, struct dp_session_cfg *s)
 {
-	memset(s, 0, sizeof(*s));
-	s->id = k + 1;
-	s->anchor_ip = ANCHOR + k;
-	s->method = GMA_METHOD_TRAILER;
-	s->dl_flags = GMA_F_FLOW_SN | GMA_F_DELIVERY_SN | GMA_F_FLOW_ID | GMA_F_TIMESTAMP;
-	s->fragment = true;
-	s->n_paths = 2;
-	for (unsigned i = 0; i < 2; i++) {
-		s->paths[i].conn_id = (uint8_t)i;
-		s->paths[i].port = (uint8_t)i;
-		s->paths[i].client_ip = i == 0 ? IP4(192, 0, 2, 10) : IP4(198, 51, 100, 10);
-		s->paths[i].client_port = (uint16_t)(5000 + k);
-		s->paths[i].gw_port = 10020;
-		s->paths[i].mtu = 1500;
-		s->paths[i].up = true;
-	}
-	s->n_flows = 1;
-	gma_tft_any(&s->flows[0].tft, 0);
-	s->flows[0].steer.mode = GMA_STEER_SPLIT;
-	s->flows[0].steer.n = 2;
-	s->flows[0].steer.path[0] = 0;
-	s->flows[0].steer.path[1] = 1;
-	s->flows[0].steer.weight[0] = 1;
-	s->flows[0].steer.weight[1] = 1;
-}
-
-static void fill_ipv4(uint8_t *p, uint16_t len, uint32_t src, uint32_t dst, uint16_t sport,
-		      uint16_t dport)
-{
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-
-	memset(p, 0, sizeof(*ip) + sizeof(*udp));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(len);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(src);
-	ip->dst_addr = rte_cpu_to_be_32(dst);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = rte_cpu_to_be_16(sport);
-	udp->dst_port = rte_cpu_to_be_16(dport);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(len - sizeof(*ip)));
+	rb_session(s, k, GMA_F_FLOW_SN | GMA_F_DELIVERY_SN | GMA_F_FLOW_ID | GMA_F_TIMESTAMP);
 }
 
 static struct rte_mbuf *frame_alloc(uint16_t len, uint8_t **data)
@@ -182,7 +96,7 @@ static void make_downlink(uint16_t size)
 		uint8_t *p;
 		struct rte_mbuf *m = frame_alloc((uint16_t)(14 + size), &p);
 
-		fill_ipv4(p + 14, size, IP4(203, 0, 113, 50), ANCHOR + i % n_sessions, 4000, 4001);
+		rb_ipv4_udp(p + 14, size, IP4(203, 0, 113, 50), ANCHOR + i % n_sessions, 4000, 4001);
 		if (rte_ring_enqueue(core_p.rx, m) != 0)
 			die("core ring full");
 	}
@@ -208,10 +122,10 @@ static void make_uplink(uint16_t size)
 
 		ul_sn[k] = (sn + 1) & 0xFFFFFFu;
 		memset(sdu, 0x5A, size);
-		fill_ipv4(sdu, size, ANCHOR + k, IP4(203, 0, 113, 50), 4001, 4000);
+		rb_ipv4_udp(sdu, size, ANCHOR + k, IP4(203, 0, 113, 50), 4001, 4000);
 		if (gma_encode(GMA_METHOD_TRAILER, &f, sdu, size, p + 42, pdu_len) != pdu_len)
 			die("cannot encode an uplink PDU");
-		fill_ipv4(p + 14, (uint16_t)(28 + pdu_len),
+		rb_ipv4_udp(p + 14, (uint16_t)(28 + pdu_len),
 			  path ? IP4(198, 51, 100, 10) : IP4(192, 0, 2, 10),
 			  path ? IP4(198, 51, 100, 1) : IP4(192, 0, 2, 1), (uint16_t)(5000 + k), 10020);
 		if (rte_ring_enqueue(path ? lte_p.rx : wifi_p.rx, m) != 0)
@@ -240,7 +154,7 @@ static uint64_t baseline_round(uint16_t size)
 	make_downlink(size);
 	t0 = rte_rdtsc_precise();
 	while (done < n_pkts) {
-		uint16_t n = rte_eth_rx_burst(core_p.id, 0, m, 32);
+		uint16_t n = rte_eth_rx_burst(core_p.port_id, 0, m, 32);
 
 		for (uint16_t i = 0; i < n; i++) {
 			struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m[i], struct rte_ether_hdr *);
@@ -250,7 +164,7 @@ static uint64_t baseline_round(uint16_t size)
 			eth->dst_addr = eth->src_addr;
 			eth->src_addr.addr_bytes[0] = 0x02;
 		}
-		uint16_t s = rte_eth_tx_burst(wifi_p.id, 0, m, n);
+		uint16_t s = rte_eth_tx_burst(wifi_p.port_id, 0, m, n);
 
 		if (s < n)
 			rte_pktmbuf_free_bulk(m + s, n - s);
@@ -285,17 +199,9 @@ static uint64_t pipeline_round(struct dp_worker *w, uint16_t size, bool uplink)
 	return t0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double median_cycles(uint64_t *v)
 {
-	qsort(v, rounds, sizeof(*v), cmp_u64);
-	return (double)v[rounds / 2] / n_pkts;
+	return bench_median_cycles(v, rounds, n_pkts);
 }
 
 int main(int argc, char **argv)

@@ -37,6 +37,7 @@
 #include <rte_common.h>
 #include <rte_cycles.h>
 
+#include "bench_median.h"
 #include "esp_sa.h"
 
 #define BURST 32u
@@ -254,17 +255,9 @@ static void sa_pair(const struct suite *s)
 		IMB_AES128_GCM_PRE(mgr, keymat, &raw_key);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double median_cycles(uint64_t *v)
 {
-	qsort(v, rounds, sizeof(*v), cmp_u64);
-	return (double)v[rounds / 2] / n_pkts;
+	return bench_median_cycles(v, rounds, n_pkts);
 }
 
 static const char *arch_name(IMB_ARCH a)

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "esp_gcm_job.h"
 #include "esp_sa.h"
 
 static const uint8_t zero_iv[16];
@@ -45,28 +46,11 @@ static unsigned make_aad(const struct esp_sa *sa, uint64_t sn, uint8_t aad[12])
 static void job_gcm(IMB_JOB *job, const struct esp_sa *sa, struct esp_op *op, bool encrypt,
 		    unsigned hdr, uint32_t ct_len)
 {
-	job->cipher_mode = IMB_CIPHER_GCM;
-	job->hash_alg = IMB_AUTH_AES_GMAC;
-	job->cipher_direction = encrypt ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
-	job->chain_order = encrypt ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
-	job->enc_keys = &sa->k.gcm;
-	job->dec_keys = &sa->k.gcm;
-	job->key_len_in_bytes = sa->key_len;
-	job->src = op->esp;
-	job->dst = op->esp + hdr;
-	job->cipher_start_src_offset_in_bytes = hdr;
-	job->msg_len_to_cipher_in_bytes = ct_len;
-	job->hash_start_src_offset_in_bytes = hdr;
-	job->msg_len_to_hash_in_bytes = ct_len;
 	/* nonce = salt || IV (RFC 4106 4) */
 	memcpy(op->nonce, sa->salt, 4);
 	memcpy(op->nonce + 4, op->esp + ESP_HDR_LEN, 8);
-	job->iv = op->nonce;
-	job->iv_len_in_bytes = 12;
-	job->u.GCM.aad = op->aad;
-	job->u.GCM.aad_len_in_bytes = make_aad(sa, op->sn, op->aad);
-	job->auth_tag_output = op->tag;
-	job->auth_tag_output_len_in_bytes = ESP_ICV_LEN;
+	esp_gcm_job(job, sa, encrypt, op->esp, op->esp + hdr, hdr, ct_len, op->nonce, op->aad,
+		    make_aad(sa, op->sn, op->aad), op->tag, ESP_ICV_LEN);
 }
 
 /*

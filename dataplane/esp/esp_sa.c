@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "esp_gcm_job.h"
 #include "esp_kdf.h"
 
 static const char *const err_names[] = {
@@ -163,25 +164,8 @@ int esp_gcm_kat(IMB_MGR *mgr, const struct esp_sa *sa, bool encrypt, const uint8
 	if (!sa->gcm)
 		return -EINVAL;
 	job = IMB_GET_NEXT_JOB(mgr);
-	job->cipher_mode = IMB_CIPHER_GCM;
-	job->hash_alg = IMB_AUTH_AES_GMAC;
-	job->cipher_direction = encrypt ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
-	job->chain_order = encrypt ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
-	job->enc_keys = &sa->k.gcm;
-	job->dec_keys = &sa->k.gcm;
-	job->key_len_in_bytes = sa->key_len;
-	job->src = len ? src : empty;
-	job->dst = len ? dst : (uint8_t *)tag;
-	job->cipher_start_src_offset_in_bytes = 0;
-	job->msg_len_to_cipher_in_bytes = len;
-	job->hash_start_src_offset_in_bytes = 0;
-	job->msg_len_to_hash_in_bytes = len;
-	job->iv = nonce;
-	job->iv_len_in_bytes = 12;
-	job->u.GCM.aad = aad_len ? aad : empty;
-	job->u.GCM.aad_len_in_bytes = aad_len;
-	job->auth_tag_output = tag;
-	job->auth_tag_output_len_in_bytes = 16;
+	esp_gcm_job(job, sa, encrypt, len ? src : empty, len ? dst : tag, 0, len, nonce,
+		    aad_len ? aad : empty, aad_len, tag, 16);
 	job->user_data = NULL;
 	return run_one(mgr);
 }

@@ -7,11 +7,10 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
-#include <rte_eth_ring.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
-#include <rte_udp.h>
 
+#include "dp.h"
 #include "ring_world.h"
 
 void rw_eal_up(const char *prog, const char *lcores)
@@ -42,103 +41,57 @@ void rw_eal_down(void)
 
 void rw_port_make(struct rport *p, const char *name, unsigned nq, unsigned ring_size)
 {
-	char rn[32];
-	int id;
+	int rc;
 
 	cr_assert(nq >= 1 && nq <= RW_MAX_QUEUES);
-	memset(p, 0, sizeof(*p));
-	for (unsigned q = 0; q < nq; q++) {
-		snprintf(rn, sizeof(rn), "%s_rx%u", name, q);
-		p->rxq[q] = rte_ring_create(rn, ring_size, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(rn, sizeof(rn), "%s_tx%u", name, q);
-		p->txq[q] = rte_ring_create(rn, ring_size, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		cr_assert(p->rxq[q] != NULL && p->txq[q] != NULL, "rings of %s", name);
-	}
-	p->rx = p->rxq[0];
-	p->tx = p->txq[0];
-	id = rte_eth_from_rings(name, p->rxq, nq, p->txq, nq, 0);
-	cr_assert_geq(id, 0, "ring port %s", name);
-	p->port_id = (uint16_t)id;
-	cr_assert_eq(rte_eth_dev_get_name_by_port(p->port_id, p->dev), 0);
+	rc = rb_port_make(p, name, nq, ring_size);
+	cr_assert_eq(rc, 0, "ring port %s: %s", name, rte_strerror(-rc));
 }
 
-static void port_cfg(struct dp_port_cfg *pc, const char *name, const char *dev,
-		     enum dp_port_role role, uint32_t ip)
+void rw_world_up(const char *prog, const char *lcores, unsigned nq, unsigned ring_size,
+		 struct rport *wifi, struct rport *lte, struct rport *core)
 {
-	static const uint8_t hop[6] = {2, 0, 0, 0, 9, 9};
+	rw_eal_up(prog, lcores);
+	rw_port_make(wifi, "wifi", nq, ring_size);
+	rw_port_make(lte, "lte", nq, ring_size);
+	rw_port_make(core, "core", nq, ring_size);
+}
 
-	memset(pc, 0, sizeof(*pc));
-	snprintf(pc->name, sizeof(pc->name), "%s", name);
-	snprintf(pc->device, sizeof(pc->device), "%s", dev);
-	pc->role = role;
-	pc->ipv4 = ip;
-	memcpy(pc->next_hop_mac, hop, 6);
-	if (role == DP_PORT_ACCESS) {
-		pc->n_gma_ports = 1;
-		pc->gma_ports[0] = 10020;
-	}
+struct rte_mempool *rw_pool(unsigned n, unsigned cache)
+{
+	struct rte_mempool *mp =
+		rte_pktmbuf_pool_create("test_pool", n, cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+
+	cr_assert_not_null(mp, "test_pool: %s", rte_strerror(rte_errno));
+	return mp;
+}
+
+struct dp_ctx *rw_dp_create(const struct dp_config *c)
+{
+	char err[256];
+	struct dp_ctx *dp = dp_create(c, err, sizeof(err));
+
+	cr_assert_not_null(dp, "dp_create: %s", err);
+	return dp;
+}
+
+void rw_world_down(struct dp_ctx *dp, struct rte_mempool *mp)
+{
+	dp_destroy(dp);
+	rte_mempool_free(mp);
+	rw_eal_down();
 }
 
 void rw_config(struct dp_config *c, const struct rport *wifi, const struct rport *lte,
 	       const struct rport *core)
 {
-	struct dp_session_cfg *s = &c->sessions[0];
-
-	dp_config_defaults(c);
+	rb_config(c, wifi->dev, lte->dev, core->dev);
 	c->arp_gratuitous = false; /* the rings hold only the tests' traffic */
-	c->workers = 1;
-	c->mbufs = 8191;
-	c->n_ports = 3;
-	port_cfg(&c->ports[0], "wifi", wifi->dev, DP_PORT_ACCESS, IP4(192, 0, 2, 1));
-	port_cfg(&c->ports[1], "lte", lte->dev, DP_PORT_ACCESS, IP4(198, 51, 100, 1));
-	port_cfg(&c->ports[2], "core", core->dev, DP_PORT_CORE, IP4(203, 0, 113, 1));
 	c->n_sessions = 1;
-	memset(s, 0, sizeof(*s));
-	s->id = 1;
-	s->anchor_ip = ANCHOR;
-	s->method = GMA_METHOD_TRAILER;
-	s->dl_flags = GMA_F_FLOW_SN | GMA_F_DELIVERY_SN | GMA_F_FLOW_ID;
-	s->fragment = true;
-	s->n_paths = 2;
-	for (unsigned i = 0; i < 2; i++) {
-		s->paths[i].conn_id = (uint8_t)i;
-		s->paths[i].port = (uint8_t)i;
-		s->paths[i].client_ip = i == 0 ? IP4(192, 0, 2, 10) : IP4(198, 51, 100, 10);
-		s->paths[i].client_port = 5000;
-		s->paths[i].gw_port = 10020;
-		s->paths[i].mtu = 1500;
-		s->paths[i].up = true;
-	}
-	s->n_flows = 1;
-	gma_tft_any(&s->flows[0].tft, 0);
-	s->flows[0].steer.mode = GMA_STEER_SPLIT;
-	s->flows[0].steer.n = 2;
-	s->flows[0].steer.path[0] = 0;
-	s->flows[0].steer.path[1] = 1;
-	s->flows[0].steer.weight[0] = 1;
-	s->flows[0].steer.weight[1] = 1;
+	rb_session(&c->sessions[0], 0, GMA_F_FLOW_SN | GMA_F_DELIVERY_SN | GMA_F_FLOW_ID);
 }
 
 /* ---- Frames ------------------------------------------------------------------- */
-
-static void ipv4_udp(uint8_t *p, uint16_t total, uint32_t src, uint32_t dst, uint16_t sport,
-		     uint16_t dport)
-{
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-
-	memset(p, 0, sizeof(*ip) + sizeof(*udp));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(total);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(src);
-	ip->dst_addr = rte_cpu_to_be_32(dst);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = rte_cpu_to_be_16(sport);
-	udp->dst_port = rte_cpu_to_be_16(dport);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(total - sizeof(*ip)));
-}
 
 static struct rte_mbuf *eth_frame(struct rte_mempool *mp, uint16_t len, uint8_t **p)
 {
@@ -158,7 +111,7 @@ struct rte_mbuf *rw_dl_frame(struct rte_mempool *mp, uint32_t server, uint16_t s
 	uint8_t *p;
 	struct rte_mbuf *m = eth_frame(mp, 14 + 28 + RW_PAYLOAD, &p);
 
-	ipv4_udp(p + 14, 28 + RW_PAYLOAD, server, anchor, sport, 4001);
+	rb_ipv4_udp(p + 14, 28 + RW_PAYLOAD, server, anchor, sport, 4001);
 	memcpy(p + 14 + 28, &seq, sizeof(seq));
 	return m;
 }
@@ -171,13 +124,13 @@ struct rte_mbuf *rw_ul_frame(struct rte_mempool *mp, const struct rw_ul *u, uint
 	int n;
 
 	memset(sdu, 0, sizeof(sdu));
-	ipv4_udp(sdu, sizeof(sdu), u->anchor ? u->anchor : ANCHOR, RW_SERVER,
+	rb_ipv4_udp(sdu, sizeof(sdu), u->anchor ? u->anchor : ANCHOR, RW_SERVER,
 		 u->sport ? u->sport : 4001, 4000);
 	memcpy(sdu + 28, &seq, sizeof(seq));
 	n = gma_encode(u->method, &u->f, sdu, sizeof(sdu), pdu, sizeof(pdu));
 	cr_assert_gt(n, 0, "gma_encode: %s", gma_strerror(n));
 	m = eth_frame(mp, (uint16_t)(14 + 28 + n), &p);
-	ipv4_udp(p + 14, (uint16_t)(28 + n), u->client_ip, u->gw_ip, u->client_port,
+	rb_ipv4_udp(p + 14, (uint16_t)(28 + n), u->client_ip, u->gw_ip, u->client_port,
 		 u->gw_port ? u->gw_port : 10020);
 	memcpy(p + 14 + 28, pdu, (size_t)n);
 	return m;

@@ -15,19 +15,9 @@
 
 #include "dp_config.h"
 #include "gma_wire.h"
+#include "ring_bed.h" /* struct rport, IP4(), ANCHOR: shared with mamsgw-bench */
 
-/* RTE_IPV4() shifts a signed int: undefined for addresses >= 128.0.0.0. */
-#define IP4(a, b, c, d)                                                                    \
-	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
-#define ANCHOR IP4(10, 8, 0, 2)
-#define RW_MAX_QUEUES 2u
-
-struct rport {
-	struct rte_ring *rxq[RW_MAX_QUEUES], *txq[RW_MAX_QUEUES];
-	struct rte_ring *rx, *tx;       /* queue 0 */
-	uint16_t port_id;
-	char dev[RTE_ETH_NAME_MAX_LEN]; /* the name DPDK gave the port */
-};
+#define RW_MAX_QUEUES RB_MAX_QUEUES
 
 /* EAL on `lcores` (an --lcores map) with --file-prefix=mamsgw-test-<pid>. */
 void rw_eal_up(const char *prog, const char *lcores);
@@ -36,6 +26,17 @@ void rw_eal_down(void);
 
 /* A ring port named `name` with nq (1..RW_MAX_QUEUES) queues of ring_size. */
 void rw_port_make(struct rport *p, const char *name, unsigned nq, unsigned ring_size);
+
+/* rw_eal_up(), then ports wifi, lte and core, each rw_port_make(nq, ring_size). */
+void rw_world_up(const char *prog, const char *lcores, unsigned nq, unsigned ring_size,
+		 struct rport *wifi, struct rport *lte, struct rport *core);
+/* The tests' mbuf pool "test_pool": n mbufs, a per-lcore cache of `cache` (asserted). */
+struct rte_mempool *rw_pool(unsigned n, unsigned cache);
+struct dp_ctx;
+/* dp_create(c), asserted (the message is dp_create()'s error). */
+struct dp_ctx *rw_dp_create(const struct dp_config *c);
+/* dp_destroy(dp), rte_mempool_free(mp), rw_eal_down(). */
+void rw_world_down(struct dp_ctx *dp, struct rte_mempool *mp);
 
 /*
  * Ports wifi, lte (access, GMA port 10020) and core; one session (id 1,

@@ -56,14 +56,9 @@ static void world_up(struct world *wd, uint16_t hold_us)
 {
 	static struct dp_config c;
 	struct dp_session_cfg *s = &c.sessions[0];
-	char err[256];
 
-	rw_eal_up("test_dp_concat_live", "0@0,1@1");
-	rw_port_make(&wd->wifi, "wifi", 1, 1024);
-	rw_port_make(&wd->lte, "lte", 1, 1024);
-	rw_port_make(&wd->core, "core", 1, 1024);
-	wd->mp = rte_pktmbuf_pool_create("test_pool", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	cr_assert_not_null(wd->mp);
+	rw_world_up("test_dp_concat_live", "0@0,1@1", 1, 1024, &wd->wifi, &wd->lte, &wd->core);
+	wd->mp = rw_pool(1023, 0);
 
 	rw_config(&c, &wd->wifi, &wd->lte, &wd->core);
 	c.mbufs = 1023;
@@ -73,8 +68,7 @@ static void world_up(struct world *wd, uint16_t hold_us)
 	s->flows[0].steer.mode = GMA_STEER_SWITCH;
 	s->flows[0].steer.n = 1;
 	s->flows[0].steer.path[0] = 0;
-	wd->dp = dp_create(&c, err, sizeof(err));
-	cr_assert_not_null(wd->dp, "dp_create: %s", err);
+	wd->dp = rw_dp_create(&c);
 	wd->w = wd->dp->workers[0];
 }
 
@@ -85,9 +79,7 @@ static void world_down(struct world *wd)
 		     rte_mempool_in_use_count(wd->dp->pool));
 	cr_expect_eq(rte_mempool_in_use_count(wd->mp), 0, "%u frame mbufs leaked",
 		     rte_mempool_in_use_count(wd->mp));
-	dp_destroy(wd->dp);
-	rte_mempool_free(wd->mp);
-	rw_eal_down();
+	rw_world_down(wd->dp, wd->mp);
 }
 
 /* A downlink frame to the anchor whose UDP payload starts with seq. */

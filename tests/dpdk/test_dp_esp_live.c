@@ -64,16 +64,11 @@ static struct dp_config g_cfg;
 
 static void world_up(struct world *wd)
 {
-	char err[256];
 
 	memset(wd, 0, sizeof(*wd));
 	wd->cli_port = 5000;
-	rw_eal_up("test_dp_esp_live", "0@0,1@1");
-	rw_port_make(&wd->wifi, "wifi", 1, 4096);
-	rw_port_make(&wd->lte, "lte", 1, 4096);
-	rw_port_make(&wd->core, "core", 1, 4096);
-	wd->mp = rte_pktmbuf_pool_create("test_pool", 4095, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	cr_assert_not_null(wd->mp);
+	rw_world_up("test_dp_esp_live", "0@0,1@1", 1, 4096, &wd->wifi, &wd->lte, &wd->core);
+	wd->mp = rw_pool(4095, 64);
 	rw_config(&g_cfg, &wd->wifi, &wd->lte, &wd->core);
 	g_cfg.reorder_timeout_ms = 60000;
 	/* All downlink on path 0 (wifi, IPsec). */
@@ -85,8 +80,7 @@ static void world_up(struct world *wd)
 	cr_assert_not_null(wd->mb);
 	init_mb_mgr_auto(wd->mb, NULL);
 	client_sas(wd, &g_cfg.sessions[0].paths[0].ipsec);
-	wd->dp = dp_create(&g_cfg, err, sizeof(err));
-	cr_assert_not_null(wd->dp, "dp_create: %s", err);
+	wd->dp = rw_dp_create(&g_cfg);
 	cr_assert_eq(dp_start(wd->dp), 0);
 }
 

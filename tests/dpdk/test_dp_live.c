@@ -106,18 +106,12 @@ Test(table_swap, steering_updates_under_traffic_lose_nothing, .timeout = 600)
 	struct tally t = {0};
 	struct dp_ctx *dp;
 	struct dp_worker_stats st;
-	char err[256];
 	uint64_t deadline;
 
-	rw_eal_up("test_dp_live", "0@0,1@1,2@1");
-	rw_port_make(&wifi, "wifi", 2, 4096);
-	rw_port_make(&lte, "lte", 2, 4096);
-	rw_port_make(&core, "core", 2, 4096);
-	mp = rte_pktmbuf_pool_create("test_pool", 4095, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	cr_assert_not_null(mp);
+	rw_world_up("test_dp_live", "0@0,1@1,2@1", 2, 4096, &wifi, &lte, &core);
+	mp = rw_pool(4095, 64);
 	rw_config(&cfg, &wifi, &lte, &core);
-	dp = dp_create(&cfg, err, sizeof(err));
-	cr_assert_not_null(dp, "dp_create: %s", err);
+	dp = rw_dp_create(&cfg);
 	cr_assert_eq(dp_start(dp), 0);
 	t.seen = calloc(N_UPDATES, 1);
 
@@ -152,9 +146,7 @@ Test(table_swap, steering_updates_under_traffic_lose_nothing, .timeout = 600)
 	for (unsigned r = 0; r < DP_DROP_MAX; r++)
 		cr_assert_eq(st.drops[r], 0, "drop %s: %lu", dp_drop_name(r), (unsigned long)st.drops[r]);
 	free(t.seen);
-	dp_destroy(dp);
-	rte_mempool_free(mp);
-	rw_eal_down();
+	rw_world_down(dp, mp);
 }
 
 /* Drain the core port's TX rings into an array of mbufs. */
@@ -232,19 +224,14 @@ Test(handoff, packets_on_another_workers_queue_reach_the_owner, .timeout = 120)
 	struct rte_mbuf *out[512];
 	struct dp_worker_stats st;
 	struct dp_ctx *dp;
-	char err[256];
 	unsigned owner, n = 0;
 	uint64_t deadline;
 
-	rw_eal_up("test_dp_live", "0@0,1@1,2@1");
-	rw_port_make(&wifi, "wifi", 2, 4096);
-	rw_port_make(&lte, "lte", 2, 4096);
-	rw_port_make(&core, "core", 2, 4096);
-	mp = rte_pktmbuf_pool_create("test_pool", 4095, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	rw_world_up("test_dp_live", "0@0,1@1,2@1", 2, 4096, &wifi, &lte, &core);
+	mp = rw_pool(4095, 64);
 	rw_config(&cfg, &wifi, &lte, &core);
 	cfg.workers = 2;
-	dp = dp_create(&cfg, err, sizeof(err));
-	cr_assert_not_null(dp, "dp_create: %s", err);
+	dp = rw_dp_create(&cfg);
 	owner = session_of(dp, 1)->owner;
 	cr_assert_eq(dp_start(dp), 0);
 
@@ -266,9 +253,7 @@ Test(handoff, packets_on_another_workers_queue_reach_the_owner, .timeout = 120)
 	cr_assert_eq(st.handoff_out, 300);
 	cr_assert_eq(st.handoff_in, 300);
 	cr_assert_eq(dp->workers[1 - owner]->stats.handoff_out, 300);
-	dp_destroy(dp);
-	rte_mempool_free(mp);
-	rw_eal_down();
+	rw_world_down(dp, mp);
 }
 
 Test(remove, held_packets_are_delivered_and_the_state_reclaimed, .timeout = 120)
@@ -278,19 +263,14 @@ Test(remove, held_packets_are_delivered_and_the_state_reclaimed, .timeout = 120)
 	struct rte_mempool *mp;
 	struct rte_mbuf *out[64];
 	struct dp_ctx *dp;
-	char err[256];
 	unsigned n = 0, reclaimed = 0;
 	uint64_t deadline;
 
-	rw_eal_up("test_dp_live", "0@0,1@1,2@1");
-	rw_port_make(&wifi, "wifi", 2, 4096);
-	rw_port_make(&lte, "lte", 2, 4096);
-	rw_port_make(&core, "core", 2, 4096);
-	mp = rte_pktmbuf_pool_create("test_pool", 4095, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	rw_world_up("test_dp_live", "0@0,1@1,2@1", 2, 4096, &wifi, &lte, &core);
+	mp = rw_pool(4095, 64);
 	rw_config(&cfg, &wifi, &lte, &core);
 	cfg.reorder_timeout_ms = 60000; /* nothing leaves the window by timeout */
-	dp = dp_create(&cfg, err, sizeof(err));
-	cr_assert_not_null(dp, "dp_create: %s", err);
+	dp = rw_dp_create(&cfg);
 	cr_assert_eq(dp_start(dp), 0);
 
 	/* SN 0 and 1 on wifi, 3 and 4 on lte: 2 is missing, both paths are
@@ -326,9 +306,7 @@ Test(remove, held_packets_are_delivered_and_the_state_reclaimed, .timeout = 120)
 	struct dp_worker_stats st;
 	dp_stats_sum(dp, &st);
 	cr_assert_eq(st.drops[DP_DROP_UNKNOWN_CLIENT], 1);
-	dp_destroy(dp);
-	rte_mempool_free(mp);
-	rw_eal_down();
+	rw_world_down(dp, mp);
 }
 
 /* Send one command on the telemetry socket and parse the JSON answer. */
@@ -379,21 +357,16 @@ Test(readers, counters_through_the_api_and_telemetry, .timeout = 120)
 	struct dp_session_stats ss;
 	struct dp_stats st;
 	struct dp_ctx *dp;
-	char err[256];
 	uint32_t ids[4];
 	unsigned total = 0, n = 0;
 	uint64_t deadline;
 	struct tally t = {0};
 	json_t *j;
 
-	rw_eal_up("test_dp_live", "0@0,1@1,2@1");
-	rw_port_make(&wifi, "wifi", 2, 4096);
-	rw_port_make(&lte, "lte", 2, 4096);
-	rw_port_make(&core, "core", 2, 4096);
-	mp = rte_pktmbuf_pool_create("test_pool", 4095, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	rw_world_up("test_dp_live", "0@0,1@1,2@1", 2, 4096, &wifi, &lte, &core);
+	mp = rw_pool(4095, 64);
 	rw_config(&cfg, &wifi, &lte, &core);
-	dp = dp_create(&cfg, err, sizeof(err));
-	cr_assert_not_null(dp, "dp_create: %s", err);
+	dp = rw_dp_create(&cfg);
 	cr_assert_eq(dp_telemetry_init(dp), 0);
 	cr_assert_eq(dp_start(dp), 0);
 
@@ -496,9 +469,7 @@ Test(readers, counters_through_the_api_and_telemetry, .timeout = 120)
 	for (unsigned i = 0; i < n; i++)
 		rte_pktmbuf_free(out[i]);
 	free(t.seen);
-	dp_destroy(dp);
-	rte_mempool_free(mp);
-	rw_eal_down();
+	rw_world_down(dp, mp);
 }
 
 /* Answer a probe REQ PDU taken from an access port's TX ring with an ACK
@@ -563,21 +534,16 @@ Test(probes, rtt_is_measured_on_every_path, .timeout = 120)
 	struct rte_mempool *mp;
 	struct dp_session_stats ss;
 	struct dp_ctx *dp;
-	char err[256];
 	unsigned answered[2] = {0, 0};
 	uint64_t end;
 
-	rw_eal_up("test_dp_live", "0@0,1@1,2@1");
-	rw_port_make(&wifi, "wifi", 2, 4096);
-	rw_port_make(&lte, "lte", 2, 4096);
-	rw_port_make(&core, "core", 2, 4096);
-	mp = rte_pktmbuf_pool_create("test_pool", 4095, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	rw_world_up("test_dp_live", "0@0,1@1,2@1", 2, 4096, &wifi, &lte, &core);
+	mp = rw_pool(4095, 64);
 	rw_config(&cfg, &wifi, &lte, &core);
 	cfg.ctrl_ip = IP4(10, 8, 0, 1);
 	cfg.ctrl_port = 9999;
 	cfg.sessions[0].probe_interval_ms = 20;
-	dp = dp_create(&cfg, err, sizeof(err));
-	cr_assert_not_null(dp, "dp_create: %s", err);
+	dp = rw_dp_create(&cfg);
 	cr_assert_eq(dp_start(dp), 0);
 
 	/* 200 ms of control ticks; each probe answered 5 ms after it is seen. */
@@ -622,7 +588,5 @@ Test(probes, rtt_is_measured_on_every_path, .timeout = 120)
 		cr_assert_lt(ss.paths[p].rtt_us, 200000, "path %u rtt %u us", p, ss.paths[p].rtt_us);
 		cr_assert_eq(ss.paths[p].probes, 0); /* ACKs are not counted as client probes */
 	}
-	dp_destroy(dp);
-	rte_mempool_free(mp);
-	rw_eal_down();
+	rw_world_down(dp, mp);
 }

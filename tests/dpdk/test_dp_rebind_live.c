@@ -40,29 +40,21 @@ struct world {
 static void world_up(struct world *wd, uint32_t ctrl_ring)
 {
 	static struct dp_config cfg;
-	char err[256];
 
 	memset(wd, 0, sizeof(*wd));
-	rw_eal_up("test_dp_rebind_live", "0@0,1@1");
-	rw_port_make(&wd->wifi, "wifi", 1, 4096);
-	rw_port_make(&wd->lte, "lte", 1, 4096);
-	rw_port_make(&wd->core, "core", 1, 4096);
-	wd->mp = rte_pktmbuf_pool_create("test_pool", 4095, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	cr_assert_not_null(wd->mp);
+	rw_world_up("test_dp_rebind_live", "0@0,1@1", 1, 4096, &wd->wifi, &wd->lte, &wd->core);
+	wd->mp = rw_pool(4095, 64);
 	rw_config(&cfg, &wd->wifi, &wd->lte, &wd->core);
 	cfg.ctrl_ring = ctrl_ring;
 	cfg.reorder_timeout_ms = 60000; /* nothing given up while the test waits */
 	cfg.sessions[0].ul_match_client = true;
-	wd->dp = dp_create(&cfg, err, sizeof(err));
-	cr_assert_not_null(wd->dp, "dp_create: %s", err);
+	wd->dp = rw_dp_create(&cfg);
 	cr_assert_eq(dp_start(wd->dp), 0);
 }
 
 static void world_down(struct world *wd)
 {
-	dp_destroy(wd->dp);
-	rte_mempool_free(wd->mp);
-	rw_eal_down();
+	rw_world_down(wd->dp, wd->mp);
 }
 
 /* n uplink PDUs (the next Flow SNs) on path 0 (wifi) or 1 (lte) from port sport. */

@@ -81,19 +81,14 @@ static void up(void)
 	char err[256];
 
 	memset(&w, 0, sizeof(w));
-	rw_eal_up("test_dp_rest_live", "0@0,1@1,2@1");
-	rw_port_make(&w.wifi, "wifi", 2, 4096);
-	rw_port_make(&w.lte, "lte", 2, 4096);
-	rw_port_make(&w.core, "core", 2, 4096);
-	w.mp = rte_pktmbuf_pool_create("test_pool", 8191, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	cr_assert_not_null(w.mp);
+	rw_world_up("test_dp_rest_live", "0@0,1@1,2@1", 2, 4096, &w.wifi, &w.lte, &w.core);
+	w.mp = rw_pool(8191, 64);
 	snprintf(w.path, sizeof(w.path), "/tmp/test_dp_rest_live.%d.json", (int)getpid());
 	write_cfg("{ \"mode\": \"switch\", \"paths\": [0] }", 32);
 	cr_assert_eq(dp_config_load(w.path, &w.cfg, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(cp_config_load(w.path, &w.cfg, &w.ncfg, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(cp_rest_config_load(w.path, &w.rcfg, err, sizeof(err)), 0, "%s", err);
-	w.dp = dp_create(&w.cfg, err, sizeof(err));
-	cr_assert_not_null(w.dp, "dp_create: %s", err);
+	w.dp = rw_dp_create(&w.cfg);
 	cr_assert_eq(dp_start(w.dp), 0);
 	env = (struct cp_rest_env){ .dp = w.dp, .dpc = &w.cfg, .ncfg = &w.ncfg, .rcfg = &w.rcfg,
 				    .config_path = w.path };

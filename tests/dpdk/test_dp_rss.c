@@ -205,12 +205,8 @@ Test(rss, two_queues_two_workers_each_client_owned_by_one, .timeout = 120)
 	struct dp_ctx *dp;
 	char json[4096], err[256];
 
-	rw_eal_up("test_dp_rss", "0@0,1@1,2@1");
-	rw_port_make(&wifi, "wifi", 2, 4096);
-	rw_port_make(&lte, "lte", 2, 4096);
-	rw_port_make(&core, "core", 2, 4096);
-	mp = rte_pktmbuf_pool_create("test_pool", 16383, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	cr_assert_not_null(mp);
+	rw_world_up("test_dp_rss", "0@0,1@1,2@1", 2, 4096, &wifi, &lte, &core);
+	mp = rw_pool(16383, 64);
 
 	memset(g_cl, 0, sizeof(g_cl));
 	for (unsigned c = 0; c < N_CLIENTS; c++) {
@@ -222,8 +218,7 @@ Test(rss, two_queues_two_workers_each_client_owned_by_one, .timeout = 120)
 	}
 	cr_assert_eq(config_json(json, sizeof(json), &wifi, &lte, &core), 0);
 	cr_assert_eq(dp_config_parse(json, strlen(json), &cfg, err, sizeof(err)), 0, "%s", err);
-	dp = dp_create(&cfg, err, sizeof(err));
-	cr_assert_not_null(dp, "dp_create: %s", err);
+	dp = rw_dp_create(&cfg);
 	/* What the config gave: 2 RX queues per port, queue q polled by worker q. */
 	for (unsigned w = 0; w < 2; w++) {
 		cr_assert_eq(dp->workers[w]->n_rxq, 3, "worker %u polls %u queues", w,
@@ -291,9 +286,7 @@ Test(rss, two_queues_two_workers_each_client_owned_by_one, .timeout = 120)
 			     (unsigned long)st.workers[w].handoff_out, other->on_queue[w], 1 - w);
 		cr_assert_eq(st.workers[1 - w].handoff_in, st.workers[w].handoff_out);
 	}
-	dp_destroy(dp);
-	rte_mempool_free(mp);
-	rw_eal_down();
+	rw_world_down(dp, mp);
 }
 
 /* The session table holds max_sessions sessions, and not one more. */
@@ -302,17 +295,12 @@ Test(rss, session_table_holds_max_sessions, .timeout = 60)
 	static struct dp_config cfg;
 	struct rport wifi, lte, core;
 	struct dp_ctx *dp;
-	char err[256];
 
-	rw_eal_up("test_dp_rss", "0@0,1@1");
-	rw_port_make(&wifi, "wifi", 1, 64);
-	rw_port_make(&lte, "lte", 1, 64);
-	rw_port_make(&core, "core", 1, 64);
+	rw_world_up("test_dp_rss", "0@0,1@1", 1, 64, &wifi, &lte, &core);
 	rw_config(&cfg, &wifi, &lte, &core);
 	cfg.n_sessions = 0;
 	cfg.max_sessions = 1024;
-	dp = dp_create(&cfg, err, sizeof(err));
-	cr_assert_not_null(dp, "dp_create: %s", err);
+	dp = rw_dp_create(&cfg);
 	for (uint32_t k = 0; k <= 1024; k++) {
 		struct dp_session_cfg s;
 		int rc;

@@ -18,14 +18,7 @@
 #include <string.h>
 
 #include "cp_msg.h"
-
-#define CHECK(c)                                                                        \
-	do {                                                                            \
-		if (!(c))                                                               \
-			__builtin_trap();                                               \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
 static struct cp_msg m, m2;
 

@@ -25,18 +25,11 @@
 #include <string.h>
 
 #include "esp_sa.h"
-
-#define CHECK(c)                                                                        \
-	do {                                                                            \
-		if (!(c))                                                               \
-			__builtin_trap();                                               \
-	} while (0)
+#include "fuzz_check.h"
 
 #define MAX_OPS 32u
 #define SPAN_MAX 2048u
 #define FUZZ_SPI 0x00001234u
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static IMB_MGR *mgr;
 static alignas(64) struct esp_sa in_sa, out_sa;

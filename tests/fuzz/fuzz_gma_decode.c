@@ -23,17 +23,10 @@
 #include <string.h>
 
 #include "gma_wire.h"
-
-#define CHECK(c)                                                                        \
-	do {                                                                            \
-		if (!(c))                                                               \
-			__builtin_trap();                                               \
-	} while (0)
+#include "fuzz_check.h"
 
 #define PDU_MAX 65535u
 #define SDU_MAX 64u
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint8_t copy[PDU_MAX];
 static uint8_t copy2[PDU_MAX];

@@ -17,14 +17,7 @@
 #include <string.h>
 
 #include "mx_ctrl.h"
-
-#define CHECK(c)                                                                        \
-	do {                                                                            \
-		if (!(c))                                                               \
-			__builtin_trap();                                               \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
 static bool pdu_eq(const struct mx_ctrl_pdu *a, const struct mx_ctrl_pdu *b)
 {

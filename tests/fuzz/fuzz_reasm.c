@@ -23,20 +23,13 @@
 #include <string.h>
 
 #include "gma_frag.h"
-
-#define CHECK(c)                                                                        \
-	do {                                                                            \
-		if (!(c))                                                               \
-			__builtin_trap();                                               \
-	} while (0)
+#include "fuzz_check.h"
 
 #define REC_LEN 5u
 #define REC_MAX 2048u
 #define N_SN 16u
 #define MAX_BYTES 4096u
 #define TIMEOUT_MS 50u
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Flow SNs: small ones, and the edges of the 24-bit space. */
 static const uint32_t sn_values[N_SN] = {

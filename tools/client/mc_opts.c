@@ -2,31 +2,19 @@
 /* mams-client's flags and configuration file (mc_opts.h). */
 #include "mc_opts.h"
 
+#include "cli_name.h"
 #include "cli_num.h"
 #include "mc_esp.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int mc_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* The many messages below read better short. */
-#define fail mc_fail
+#define fail cli_fail
 
 void mc_opts_default(struct mc_opts *o)
 {
@@ -281,9 +269,38 @@ static int set_token(struct mc_opts *o, const char *flag, const char *v, char *e
 	return 0;
 }
 
+/* The words of the options that name a value. */
+static const struct cli_name gma_methods[] = {
+	{"trailer", GMA_METHOD_TRAILER},
+	{"header", GMA_METHOD_HEADER_IP},
+	{"nonip", GMA_METHOD_NONIP},
+};
+static const struct cli_name mx_dialects[] = {
+	{"rfc8743", MX_DIALECT_RFC8743},
+	{"up09", MX_DIALECT_UP09},
+};
+static const struct cli_name subprotocols[] = {{"mams", 1}, {"none", 0}};
+static const struct cli_name on_off[] = {{"on", 1}, {"off", 0}};
+
+#define set_name(flag, v, table, out, err, errlen)                                        \
+	set_name_of(flag, v, table, sizeof(table) / sizeof((table)[0]), out, err, errlen)
+
+/* --flag v where v is a word of the table: "--flag v: expected a, b or c". */
+static int set_name_of(const char *flag, const char *v, const struct cli_name *t, size_t n,
+		       int *out, char *err, size_t errlen)
+{
+	char words[128];
+
+	if (cli_name_value(t, n, v, out))
+		return 0;
+	cli_name_list(t, n, words, sizeof(words));
+	return fail(err, errlen, "--%s %s: expected %s", flag, v, words);
+}
+
 int mc_opts_set(struct mc_opts *o, const char *name, const char *v, char *err, size_t errlen)
 {
 	uint32_t u;
+	int w;
 
 	if (strcmp(name, "ncm") == 0)
 		return set_ncm(o, v, err, errlen);
@@ -297,24 +314,15 @@ int mc_opts_set(struct mc_opts *o, const char *name, const char *v, char *err, s
 		return 0;
 	}
 	if (strcmp(name, "gma-method") == 0) {
-		if (strcmp(v, "trailer") == 0)
-			o->method = GMA_METHOD_TRAILER;
-		else if (strcmp(v, "header") == 0)
-			o->method = GMA_METHOD_HEADER_IP;
-		else if (strcmp(v, "nonip") == 0)
-			o->method = GMA_METHOD_NONIP;
-		else
-			return fail(err, errlen, "--gma-method %s: expected trailer, header or nonip",
-				    v);
+		if (set_name(name, v, gma_methods, &w, err, errlen))
+			return -1;
+		o->method = (enum gma_method)w;
 		return 0;
 	}
 	if (strcmp(name, "mx-dialect") == 0) {
-		if (strcmp(v, "rfc8743") == 0)
-			o->mx_dialect = MX_DIALECT_RFC8743;
-		else if (strcmp(v, "up09") == 0)
-			o->mx_dialect = MX_DIALECT_UP09;
-		else
-			return fail(err, errlen, "--mx-dialect %s: expected rfc8743 or up09", v);
+		if (set_name(name, v, mx_dialects, &w, err, errlen))
+			return -1;
+		o->mx_dialect = (enum mx_dialect)w;
 		return 0;
 	}
 	if (strcmp(name, "mx-port") == 0) {
@@ -332,12 +340,9 @@ int mc_opts_set(struct mc_opts *o, const char *name, const char *v, char *err, s
 	if (strcmp(name, "token") == 0)
 		return set_token(o, "--token", v, err, errlen);
 	if (strcmp(name, "subprotocol") == 0) {
-		if (strcmp(v, "mams") == 0)
-			o->subprotocol = true;
-		else if (strcmp(v, "none") == 0)
-			o->subprotocol = false;
-		else
-			return fail(err, errlen, "--subprotocol %s: expected mams or none", v);
+		if (set_name(name, v, subprotocols, &w, err, errlen))
+			return -1;
+		o->subprotocol = w != 0;
 		return 0;
 	}
 	if (strcmp(name, "timeout-ms") == 0)
@@ -366,12 +371,9 @@ int mc_opts_set(struct mc_opts *o, const char *name, const char *v, char *err, s
 		return 0;
 	}
 	if (strcmp(name, "ipsec-esn") == 0) {
-		if (strcmp(v, "on") == 0)
-			o->ipsec_esn = true;
-		else if (strcmp(v, "off") == 0)
-			o->ipsec_esn = false;
-		else
-			return fail(err, errlen, "--ipsec-esn %s: expected on or off", v);
+		if (set_name(name, v, on_off, &w, err, errlen))
+			return -1;
+		o->ipsec_esn = w != 0;
 		return 0;
 	}
 	if (strcmp(name, "ipsec-replay-window") == 0) {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli_err.h"
 #include "cp_msg.h"
 #include "gma_wire.h"
 #include "mx_ctrl.h"
@@ -97,7 +98,7 @@ int mc_opts_file(struct mc_opts *o, const char *path, char *err, size_t errlen);
 
 const char *mc_opts_usage(void);
 /* Writes a message to err[0..errlen) (err may be NULL) and returns -1. */
-int mc_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#define mc_fail cli_fail
 const char *mc_method_name(enum gma_method m);
 
 #endif /* MC_OPTS_H */

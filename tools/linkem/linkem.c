@@ -5,10 +5,12 @@
  */
 #include "linkem.h"
 
+#include "cli_err.h"
+#include "cli_name.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,19 +490,7 @@ static const char *const known_keys =
 	"delay jitter dist jitter_reorder loss ge rate burst overhead queue limit reorder "
 	"reorder_extra";
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
+#define fail cli_fail
 
 static int parse_double(const char *s, double lo, double hi, double *out)
 {
@@ -627,9 +617,14 @@ static int apply_token(struct lk_params *p, const char *tok, char *err, size_t e
 {
 	const char *eq = strchr(tok, '=');
 	char key[32];
+	static const struct cli_name dists[] = {
+		{"uniform", LK_DIST_UNIFORM},
+		{"normal", LK_DIST_NORMAL},
+	};
 	const char *v;
 	uint64_t u;
 	size_t klen;
+	int d;
 
 	if (strcmp(tok, "down") == 0) {
 		p->down = true;
@@ -662,12 +657,9 @@ static int apply_token(struct lk_params *p, const char *tok, char *err, size_t e
 	if (strcmp(key, "reorder") == 0)
 		return parse_pct(key, v, &p->reorder, err, errlen);
 	if (strcmp(key, "dist") == 0) {
-		if (strcmp(v, "uniform") == 0)
-			p->dist = LK_DIST_UNIFORM;
-		else if (strcmp(v, "normal") == 0)
-			p->dist = LK_DIST_NORMAL;
-		else
+		if (!cli_name_value(dists, sizeof(dists) / sizeof(dists[0]), v, &d))
 			return fail(err, errlen, "dist: \"%s\" is not uniform or normal", v);
+		p->dist = (enum lk_dist)d;
 		return 0;
 	}
 	if (strcmp(key, "jitter_reorder") == 0) {
